@@ -37,6 +37,8 @@
 #define GC_PT_MAKE(k, a)  (((uint32_t)(k) << GC_PT_KIND_SHIFT) | (uint32_t)(a))
 
 #define GC_NCLASSES       20
+/* Mark stack capacity: every cell of a full cell space could be on it once, plus chunks. */
+#define GC_MARK_STACK_ENTRIES (GC_CELLS_MAX / 16 + (UINT64_C(1) << 20))
 #define GC_MAX_CLASS_BYTES 2048
 
 enum gc_phase { GC_IDLE, GC_MARK, GC_SWEEP };

@@ -26,6 +26,7 @@
 #define DEFAULT_OLD_LIMIT (UINT64_C(8) << 30)
 /* Time a minor GC may add to its pause for major work. */
 #define STEP_SLICE_NS  (UINT64_C(2000000))
+#define MIN_SLICE_NS   (UINT64_C(500000))
 
 uint8_t *rt_card_table;
 volatile int rt_gc_marking;
@@ -105,7 +106,9 @@ int rt_heap_init(const rt_heap_config *cfg)
     rt_card_table = map_table(HEAP_BYTES >> RT_PAGE_SHIFT);
     H.mark_bits = map_table(GC_CELLS_MAX / 16 / 8);
     H.page_table = map_table(GC_RACKS_MAX / GC_PAGE * sizeof(uint32_t));
-    if (!rt_card_table || !H.mark_bits || !H.page_table) {
+    H.mcap = GC_MARK_STACK_ENTRIES;
+    H.mstack = map_table(GC_MARK_STACK_ENTRIES * sizeof(gc_mentry));
+    if (!rt_card_table || !H.mark_bits || !H.page_table || !H.mstack) {
         fprintf(stderr, "kons: cannot map the GC tables: %s\n", strerror(errno));
         munmap(p, HEAP_BYTES);
         return -1;
@@ -153,7 +156,7 @@ void rt_heap_fini(void)
     munmap(H.page_table, GC_RACKS_MAX / GC_PAGE * sizeof(uint32_t));
     free(H.runs);
     free(H.zombie_racks.v);
-    free(H.mstack);
+    munmap(H.mstack, GC_MARK_STACK_ENTRIES * sizeof(gc_mentry));
     free(H.weak_ptrs.v);
     free(H.weak_vecs.v);
     free(H.promoted.v);
@@ -180,6 +183,7 @@ void rt_gc_set_pause_hook(rt_gc_pause_hook hook) { H.pause_hook = hook; }
 uintptr_t gc_cell_alloc(void)
 {
     uintptr_t c;
+    int sweep_budget = 64;
     for (;;) {
         if (H.cell_free) {
             c = H.cell_free;
@@ -191,8 +195,12 @@ uintptr_t gc_cell_alloc(void)
             H.cell_bump += 16;
             break;
         }
-        if (H.phase == GC_SWEEP && gc_sweep_some(16))
+        /* Lazy sweeping on demand, bounded so that a heap of live pages cannot make one
+         * allocation sweep it all: past the bound, a fresh page. */
+        if (H.phase == GC_SWEEP && sweep_budget > 0 && gc_sweep_some(8)) {
+            sweep_budget -= 8;
             continue;
+        }
         if (H.cells_top + GC_PAGE > GC_CELLS_START + GC_CELLS_MAX)
             fatal("cell space reservation exhausted");
         H.cell_bump = H.cells_top;
@@ -322,14 +330,24 @@ void gc_free_cell_contents(uintptr_t cell)
 
 /* ---- Collection driver ----------------------------------------------------------- */
 
-static void record_pause(enum rt_gc_pause_kind kind, uint64_t t0)
+static uint64_t cpu_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void record_pause(enum rt_gc_pause_kind kind, uint64_t t0, uint64_t c0)
 {
     uint64_t ns = gc_now_ns() - t0;
     H.last_pause_ns = ns;
     if (ns > H.max_pause_ns)
         H.max_pause_ns = ns;
+    if (H.verbose && ns > 10000000)
+        fprintf(stderr, "kons gc: long pause %.1f ms (kind %d, phase now %d)\n", ns / 1e6, (int)kind,
+                (int)H.phase);
     if (H.pause_hook)
-        H.pause_hook(kind, ns);
+        H.pause_hook(kind, ns, cpu_now_ns() - c0);
 }
 
 static void full_collect(void)
@@ -351,13 +369,13 @@ static void check_limit(void)
             H.reserve_mode = false;
         return;
     }
-    uint64_t t0 = gc_now_ns();
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     if (H.verify)
         gc_verify("before full GC (heap limit)");
     full_collect();
     if (H.verify)
         gc_verify("after full GC (heap limit)");
-    record_pause(RT_GC_PAUSE_FULL, t0);
+    record_pause(RT_GC_PAUSE_FULL, t0, c0);
     if (H.live_bytes <= eff)
         return;
     if (H.reserve_mode) {
@@ -381,11 +399,12 @@ static void collect(void)
 {
     if (H.in_gc)
         fatal("allocation inside the collector (a finalizer or root scanner allocated)");
-    uint64_t t0 = gc_now_ns();
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     if (H.verify)
         gc_verify("before minor GC");
     H.in_gc = true;
     gc_minor();
+    uint64_t t1 = gc_now_ns();
     if (H.torture_n) {
         /* Torture: cycles back to back, in small steps, so that marking and sweeping
          * interleave with every kind of mutator action. */
@@ -395,13 +414,23 @@ static void collect(void)
     } else {
         if (H.phase == GC_IDLE && H.live_bytes > H.trigger_bytes)
             gc_start_marking();
-        if (H.phase != GC_IDLE)
-            gc_major_work(t0 + STEP_SLICE_NS, 0);
+        /* The slice ends STEP_SLICE_NS after the pause began, but is never shorter than
+         * MIN_SLICE_NS: marking must progress even when minor GCs are slow (a nursery of
+         * survivors), or old space would outgrow the cycle. */
+        if (H.phase != GC_IDLE) {
+            uint64_t dl = t0 + STEP_SLICE_NS;
+            if (dl < t1 + MIN_SLICE_NS)
+                dl = t1 + MIN_SLICE_NS;
+            gc_major_work(dl, 0);
+        }
     }
     H.in_gc = false;
+    if (H.verbose && gc_now_ns() - t0 > 10000000)
+        fprintf(stderr, "kons gc: minor GC %.1f ms, major work %.1f ms\n", (t1 - t0) / 1e6,
+                (gc_now_ns() - t1) / 1e6);
     if (H.verify)
         gc_verify("after minor GC");
-    record_pause(RT_GC_PAUSE_MINOR, t0);
+    record_pause(RT_GC_PAUSE_MINOR, t0, c0);
     check_limit();
     rt_gc_run_finalizers();
 }
@@ -441,9 +470,9 @@ static void old_room(size_t bytes)
     uint64_t eff = H.old_limit + (H.reserve_mode ? H.reserve : 0);
     if (H.live_bytes + bytes <= eff)
         return;
-    uint64_t t0 = gc_now_ns();
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     full_collect();
-    record_pause(RT_GC_PAUSE_FULL, t0);
+    record_pause(RT_GC_PAUSE_FULL, t0, c0);
     rt_gc_run_finalizers();
     if (H.live_bytes + bytes <= eff)
         return;
@@ -873,7 +902,7 @@ void rt_gc_full(void)
 {
     if (H.in_gc)
         fatal("rt_gc_full inside the collector");
-    uint64_t t0 = gc_now_ns();
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     if (H.verify)
         gc_verify("before full GC");
     H.in_gc = true;
@@ -881,7 +910,7 @@ void rt_gc_full(void)
     H.in_gc = false;
     if (H.verify)
         gc_verify("after full GC");
-    record_pause(RT_GC_PAUSE_FULL, t0);
+    record_pause(RT_GC_PAUSE_FULL, t0, c0);
     check_limit();
     rt_gc_run_finalizers();
 }
@@ -890,7 +919,7 @@ void rt_gc_step(void)
 {
     if (H.phase == GC_IDLE || H.in_gc)
         return;
-    uint64_t t0 = gc_now_ns();
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     if (H.verify)
         gc_verify("before major step");
     H.in_gc = true;
@@ -898,7 +927,7 @@ void rt_gc_step(void)
     H.in_gc = false;
     if (H.verify)
         gc_verify("after major step");
-    record_pause(RT_GC_PAUSE_STEP, t0);
+    record_pause(RT_GC_PAUSE_STEP, t0, c0);
     rt_gc_run_finalizers();
 }
 
@@ -906,12 +935,12 @@ void rt_gc_start_major(void)
 {
     if (H.phase != GC_IDLE || H.in_gc)
         return;
-    uint64_t t0 = gc_now_ns();
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     H.in_gc = true;
     gc_minor();
     gc_start_marking();
     H.in_gc = false;
-    record_pause(RT_GC_PAUSE_MINOR, t0);
+    record_pause(RT_GC_PAUSE_MINOR, t0, c0);
     rt_gc_run_finalizers();
 }
 

@@ -249,9 +249,11 @@ typedef struct rt_gc_stats {
 void rt_gc_get_stats(rt_gc_stats *out);
 
 /* Called after every pause (a minor GC with its major step, a step from rt_gc_step, a
- * full collection) with its length; for benchmarks and the UI's frame-time meter. */
+ * full collection) with its length in wall-clock time and in CPU time of the thread (the
+ * two differ when the OS preempts the process during the pause); for benchmarks and the
+ * UI's frame-time meter. */
 enum rt_gc_pause_kind { RT_GC_PAUSE_MINOR, RT_GC_PAUSE_STEP, RT_GC_PAUSE_FULL };
-typedef void (*rt_gc_pause_hook)(enum rt_gc_pause_kind kind, uint64_t ns);
+typedef void (*rt_gc_pause_hook)(enum rt_gc_pause_kind kind, uint64_t wall_ns, uint64_t cpu_ns);
 void rt_gc_set_pause_hook(rt_gc_pause_hook hook);
 
 /* Bumped by every minor GC (nursery objects moved). See rule 5. */
