@@ -99,6 +99,7 @@ typedef struct gc_heap {
     uint64_t minor_count, major_count, allocated_old, promoted_bytes;
     uint64_t nursery_allocated;       /* bytes consumed in emptied nurseries */
     uint64_t last_pause_ns, max_pause_ns;
+    uint64_t last_work_end;           /* gc_now_ns when major work last ended */
 } gc_heap;
 
 extern gc_heap gc_H;

@@ -27,6 +27,8 @@
 /* Time a minor GC may add to its pause for major work. */
 #define STEP_SLICE_NS  (UINT64_C(2000000))
 #define MIN_SLICE_NS   (UINT64_C(500000))
+/* rt_gc_step works at most once per this interval. */
+#define STEP_INTERVAL_NS (UINT64_C(4000000))
 
 uint8_t *rt_card_table;
 volatile int rt_gc_marking;
@@ -422,6 +424,7 @@ static void collect(void)
             if (dl < t1 + MIN_SLICE_NS)
                 dl = t1 + MIN_SLICE_NS;
             gc_major_work(dl, 0);
+            H.last_work_end = gc_now_ns();
         }
     }
     H.in_gc = false;
@@ -496,7 +499,7 @@ rt_value rt_cons_slow_(rt_value car, rt_value cdr)
     return rt_make_pointer(c, RT_TAG_CONS);
 }
 
-rt_value rt_alloc_cell(unsigned widetag, uint64_t info, uint64_t payload)
+rt_value rt_alloc_cell_slow_(unsigned widetag, uint64_t info, uint64_t payload)
 {
     rt_value pv = (rt_value)payload;
     bool boxed = rt_widetag_payload(widetag) == RT_PAYLOAD_VALUE;
@@ -919,11 +922,14 @@ void rt_gc_step(void)
 {
     if (H.phase == GC_IDLE || H.in_gc)
         return;
+    if (gc_now_ns() < H.last_work_end + STEP_INTERVAL_NS)
+        return;
     uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
     if (H.verify)
         gc_verify("before major step");
     H.in_gc = true;
     gc_major_work(t0 + 1000000, 0);
+    H.last_work_end = gc_now_ns();
     H.in_gc = false;
     if (H.verify)
         gc_verify("after major step");

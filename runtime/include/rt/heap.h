@@ -86,8 +86,21 @@ static inline rt_value rt_cons(rt_value car, rt_value cdr)
     return rt_cons_slow_(car, cdr);
 }
 
-/* A header cell with no rack (payload kind VALUE or RAW). */
-rt_value rt_alloc_cell(unsigned widetag, uint64_t info, uint64_t payload);
+/* A header cell with no rack (payload kind VALUE or RAW): double-floats, fdefns,
+ * value cells, weak pointers, foreign pointers. */
+rt_value rt_alloc_cell_slow_(unsigned widetag, uint64_t info, uint64_t payload);
+static inline rt_value rt_alloc_cell(unsigned widetag, uint64_t info, uint64_t payload)
+{
+    uintptr_t p = rt_nursery_top_;
+    if (__builtin_expect(p + 16 <= rt_nursery_limit_, 1)) {
+        rt_nursery_top_ = p + 16;
+        rt_header_cell *c = (rt_header_cell *)p;
+        c->header = rt_make_header(widetag, info);
+        c->payload = payload;
+        return (rt_value)p | RT_TAG_OBJECT;
+    }
+    return rt_alloc_cell_slow_(widetag, info, payload);
+}
 
 /* A header cell and its rack of body_words words, the first nboxed of them boxed.
  * Boxed words start as NIL, raw words as zero. In the nursery the rack follows its cell. */
@@ -96,7 +109,8 @@ static inline rt_value rt_alloc_object(unsigned widetag, uint64_t info, size_t b
     size_t rack_words = (RT_RACK_HEADER_WORDS + body_words + 1) & ~(size_t)1;
     size_t bytes = 16 + rack_words * 8;
     uintptr_t p = rt_nursery_top_;
-    if (__builtin_expect(rack_words * 8 <= RT_NURSERY_MAX_RACK_BYTES && nboxed <= body_words
+    if (__builtin_expect(body_words < RT_NURSERY_MAX_RACK_BYTES / 8
+                         && rack_words * 8 <= RT_NURSERY_MAX_RACK_BYTES && nboxed <= body_words
                          && p + bytes <= rt_nursery_limit_, 1)) {
         rt_nursery_top_ = p + bytes;
         rt_header_cell *c = (rt_header_cell *)p;
@@ -229,9 +243,11 @@ void rt_gc_minor(void);
  * then runs a whole new one). Weak pointers to dead objects are cleared and finalizers
  * of dead objects queued (and run before it returns). */
 void rt_gc_full(void);
-/* A safepoint: when a major cycle is under way, does a bounded step of marking or
- * sweeping (about 1 ms); otherwise returns at once. The VM calls it from its event-loop
- * idle time or every few ms of running, not on every instruction. */
+/* A safepoint: when a major cycle is under way and at least 4 ms have passed since the
+ * collector last worked, does a bounded step of marking or sweeping (about 1 ms);
+ * otherwise returns at once (a load and a compare when no cycle runs). So the VM may call
+ * it at every safepoint; the desktop's event loop calls it when idle. Allocation drives
+ * the collector anyway: rt_gc_step only helps a cycle finish when little is allocated. */
 void rt_gc_step(void);
 /* Begins an incremental major cycle now if none is running (normally started when old
  * space has grown by half since the last cycle's end). */
