@@ -32,7 +32,9 @@
 
 uint8_t *rt_card_table;
 volatile int rt_gc_marking;
-uint64_t rt_gc_epoch;
+static uint64_t gc_epoch;
+
+uint64_t rt_gc_epoch(void) { return gc_epoch; }
 uintptr_t rt_nursery_top_, rt_nursery_limit_, rt_nursery_start_, rt_nursery_end_;
 gc_heap gc_H;
 #define H gc_H
@@ -129,7 +131,7 @@ int rt_heap_init(const rt_heap_config *cfg)
     H.nursery_bytes = nb;
     H.old_limit = cfg && cfg->old_space_bytes ? cfg->old_space_bytes : DEFAULT_OLD_LIMIT;
     H.reserve = H.old_limit / 8 > 2 * nb ? H.old_limit / 8 : 2 * nb;
-    H.static_top = GC_STATIC_START + 0x20;   /* NIL and T */
+    H.static_top = GC_STATIC_START + RT_STATIC_CELLS_OFFSET;   /* no cells past NIL and T yet */
     H.cells_top = GC_CELLS_START;
     H.racks_top = GC_RACKS_START;
     H.trigger_bytes = H.old_limit / 4 < (UINT64_C(32) << 20) ? H.old_limit / 4 : (UINT64_C(32) << 20);
@@ -880,7 +882,7 @@ void gc_minor(void)
     H.minor_count++;
     H.nursery_allocated += used;
     gc_visit_roots(evac_visit, NULL);
-    for (uintptr_t c = GC_STATIC_START; c < H.static_top; c += 16)
+    GC_FOR_STATIC_CELLS(c)
         scan_cell_minor(c);
     scan_remembered(GC_CELLS_START, H.cells_top, scan_cell_page);
     scan_remembered(GC_RACKS_START, H.racks_top, scan_rack_page);
@@ -891,7 +893,7 @@ void gc_minor(void)
         memset((void *)rt_nursery_start_, 0xdb, used);   /* stale pointers fault loudly */
     rt_nursery_top_ = rt_nursery_start_;
     set_nursery_limit();
-    rt_gc_epoch++;
+    gc_epoch++;
 }
 
 /* ---- Public collection entry points ---------------------------------------------- */
@@ -966,7 +968,7 @@ void rt_gc_get_stats(rt_gc_stats *out)
     out->max_pause_ns = H.max_pause_ns;
     out->old_bytes_committed = (H.cells_top - GC_CELLS_START) + H.rack_pages * GC_PAGE;
     out->bytes_promoted = H.promoted_bytes;
-    out->epoch = rt_gc_epoch;
+    out->epoch = gc_epoch;
 }
 
 /* ---- Page / space API ------------------------------------------------------------ */

@@ -27,7 +27,7 @@
  *     during incremental marking the read must shade the target.
  *  5. Old-space addresses never change; nursery objects move at every minor GC and
  *     rt_gc_epoch is bumped each time. An eq/eql hash table hashing addresses records
- *     rt_gc_epoch when it hashes a key that is rt_in_nursery(); when the epoch has moved
+ *     rt_gc_epoch() when it hashes a key that is rt_in_nursery(); when the epoch has moved
  *     since, it rehashes before a lookup misses.
  *
  * Environment switches (read at rt_heap_init):
@@ -135,14 +135,20 @@ static inline rt_value rt_alloc_object(unsigned widetag, uint64_t info, size_t b
  * possibly old, object: rule 2's exception does not apply). */
 void rt_realloc_rack(rt_value obj, size_t body_words, size_t nboxed);
 
-/* Static space: cells that are never collected nor moved and are roots (scanned whole at
- * every collection). NIL and T are the first two (RT_NIL, RT_T); the objects module
- * writes their header and payload at startup (payload = a rack from rt_alloc_object's
- * rack, whose owner word it sets to the static cell: see rt_static_adopt_rack).
- * rt_alloc_static_cell returns a further zeroed static cell (up to 4 MiB of them). */
+/* Static space: never collected nor moved, scanned whole at every collection.
+ *   [RT_STATIC_BASE, +0x20)          NIL and T's header cells (RT_NIL, RT_T)
+ *   [+0x20, +RT_STATIC_CELLS_OFFSET)  reserved for the objects module, which writes NIL's
+ *                                    and T's racks there at startup and registers their
+ *                                    slots with rt_register_global (the GC does not scan
+ *                                    this area itself)
+ *   [+RT_STATIC_CELLS_OFFSET, ...)   further static cells from rt_alloc_static_cell (roots;
+ *                                    give them a rack with rt_static_adopt_rack)
+ * Static racks must hold values only (their slots are registered roots). */
+#define RT_STATIC_CELLS_OFFSET 0x10000
 rt_value rt_alloc_static_cell(unsigned widetag, uint64_t info, uint64_t payload);
 /* Moves the rack of `donor` (a fresh object of the same shape) to the static cell
- * `static_obj` (whose header the caller has written): sets payload and owner. */
+ * `static_obj` (whose header the caller has written): sets payload and owner, and leaves
+ * the donor without a rack (payload 0): drop it. */
 void rt_static_adopt_rack(rt_value static_obj, rt_value donor);
 
 /* Where a value lives. */
@@ -260,7 +266,7 @@ typedef struct rt_gc_stats {
     uint64_t last_pause_ns, max_pause_ns;
     uint64_t old_bytes_committed;      /* pages of old space in use */
     uint64_t bytes_promoted;           /* nursery -> old, since start */
-    uint64_t epoch;                    /* = rt_gc_epoch */
+    uint64_t epoch;                    /* = rt_gc_epoch() */
 } rt_gc_stats;
 void rt_gc_get_stats(rt_gc_stats *out);
 
@@ -272,8 +278,9 @@ enum rt_gc_pause_kind { RT_GC_PAUSE_MINOR, RT_GC_PAUSE_STEP, RT_GC_PAUSE_FULL };
 typedef void (*rt_gc_pause_hook)(enum rt_gc_pause_kind kind, uint64_t wall_ns, uint64_t cpu_ns);
 void rt_gc_set_pause_hook(rt_gc_pause_hook hook);
 
-/* Bumped by every minor GC (nursery objects moved). See rule 5. */
-extern uint64_t rt_gc_epoch;
+/* A counter bumped by every minor GC (nursery objects moved). See rule 5. (Also
+ * declared in rt/object.h.) */
+uint64_t rt_gc_epoch(void);
 
 /* Checks every invariant of the heap now (see runtime/README.md, "Heap and GC"); aborts
  * with a message naming the bad object. KONS_VERIFY_HEAP=1 runs it around collections. */
