@@ -32,9 +32,7 @@
 
 uint8_t *rt_card_table;
 volatile int rt_gc_marking;
-static uint64_t gc_epoch;
-
-uint64_t rt_gc_epoch(void) { return gc_epoch; }
+uint64_t rt_gc_epoch;
 uintptr_t rt_nursery_top_, rt_nursery_limit_, rt_nursery_start_, rt_nursery_end_;
 gc_heap gc_H;
 #define H gc_H
@@ -893,7 +891,7 @@ void gc_minor(void)
         memset((void *)rt_nursery_start_, 0xdb, used);   /* stale pointers fault loudly */
     rt_nursery_top_ = rt_nursery_start_;
     set_nursery_limit();
-    gc_epoch++;
+    rt_gc_epoch++;
 }
 
 /* ---- Public collection entry points ---------------------------------------------- */
@@ -968,7 +966,7 @@ void rt_gc_get_stats(rt_gc_stats *out)
     out->max_pause_ns = H.max_pause_ns;
     out->old_bytes_committed = (H.cells_top - GC_CELLS_START) + H.rack_pages * GC_PAGE;
     out->bytes_promoted = H.promoted_bytes;
-    out->epoch = gc_epoch;
+    out->epoch = rt_gc_epoch;
 }
 
 /* ---- Page / space API ------------------------------------------------------------ */

@@ -27,7 +27,7 @@
  *     during incremental marking the read must shade the target.
  *  5. Old-space addresses never change; nursery objects move at every minor GC and
  *     rt_gc_epoch is bumped each time. An eq/eql hash table hashing addresses records
- *     rt_gc_epoch() when it hashes a key that is rt_in_nursery(); when the epoch has moved
+ *     rt_gc_epoch when it hashes a key that is rt_in_nursery(); when the epoch has moved
  *     since, it rehashes before a lookup misses.
  *
  * Environment switches (read at rt_heap_init):
@@ -266,7 +266,7 @@ typedef struct rt_gc_stats {
     uint64_t last_pause_ns, max_pause_ns;
     uint64_t old_bytes_committed;      /* pages of old space in use */
     uint64_t bytes_promoted;           /* nursery -> old, since start */
-    uint64_t epoch;                    /* = rt_gc_epoch() */
+    uint64_t epoch;                    /* = rt_gc_epoch */
 } rt_gc_stats;
 void rt_gc_get_stats(rt_gc_stats *out);
 
@@ -278,9 +278,8 @@ enum rt_gc_pause_kind { RT_GC_PAUSE_MINOR, RT_GC_PAUSE_STEP, RT_GC_PAUSE_FULL };
 typedef void (*rt_gc_pause_hook)(enum rt_gc_pause_kind kind, uint64_t wall_ns, uint64_t cpu_ns);
 void rt_gc_set_pause_hook(rt_gc_pause_hook hook);
 
-/* A counter bumped by every minor GC (nursery objects moved). See rule 5. (Also
- * declared in rt/object.h.) */
-uint64_t rt_gc_epoch(void);
+/* Bumped by every minor GC (nursery objects moved). See rule 5. */
+extern uint64_t rt_gc_epoch;
 
 /* Checks every invariant of the heap now (see runtime/README.md, "Heap and GC"); aborts
  * with a message naming the bad object. KONS_VERIFY_HEAP=1 runs it around collections. */
