@@ -150,6 +150,19 @@ static void test_large_and_realloc(void)
     CHECK(rt_car(rt_body(big)[1]) == rt_fixnum(997));
     CHECK(rt_rack_of(big)->owner == (uint64_t)(uintptr_t)rt_cell_of(big));
     CHECK(rt_rack_size(rt_rack_of(big)) >= 12);
+    /* A young object given a big rack is promoted first (its rack must have an old
+     * owner that the sweeper can free it through). */
+    rt_value y = rt_alloc_object(RT_WT_SIMPLE_VECTOR, 2, 2, 2);
+    RT_ROOTS(y);
+    CHECK(rt_in_nursery(y));
+    rt_realloc_rack(y, 20000, 20000);
+    CHECK(is_old(y) && rt_rack_of(y)->owner == (uint64_t)(uintptr_t)rt_cell_of(y));
+    rt_gc_stats d0, d1;
+    rt_gc_get_stats(&d0);
+    y = RT_NIL;
+    rt_gc_full();
+    rt_gc_get_stats(&d1);
+    CHECK(d1.old_bytes_in_use + 20000 * 8 <= d0.old_bytes_in_use);
     /* A dead large object gives its pages back. */
     big = RT_NIL;
     rt_gc_full();
