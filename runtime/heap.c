@@ -346,7 +346,7 @@ static void record_pause(enum rt_gc_pause_kind kind, uint64_t t0, uint64_t c0)
     H.last_pause_ns = ns;
     if (ns > H.max_pause_ns)
         H.max_pause_ns = ns;
-    if (H.verbose && ns > 10000000)
+    if (H.verbose && ns > 30000000)
         fprintf(stderr, "kons gc: long pause %.1f ms (kind %d, phase now %d)\n", ns / 1e6, (int)kind,
                 (int)H.phase);
     if (H.pause_hook)
@@ -429,9 +429,9 @@ static void collect(void)
         }
     }
     H.in_gc = false;
-    if (H.verbose && gc_now_ns() - t0 > 10000000)
-        fprintf(stderr, "kons gc: minor GC %.1f ms, major work %.1f ms\n", (t1 - t0) / 1e6,
-                (gc_now_ns() - t1) / 1e6);
+    if (H.verbose && cpu_now_ns() - c0 > 5000000)
+        fprintf(stderr, "kons gc: pause of %.1f ms CPU: minor GC %.1f ms, major work %.1f ms (wall), phase %d\n",
+                (cpu_now_ns() - c0) / 1e6, (t1 - t0) / 1e6, (gc_now_ns() - t1) / 1e6, (int)H.phase);
     if (H.verify)
         gc_verify("after minor GC");
     record_pause(RT_GC_PAUSE_MINOR, t0, c0);
