@@ -157,8 +157,19 @@ static int float_digits(double x, bool single, char *digits, size_t cap)
         mpz_set_ui(s, 1);
         mpz_mul_2exp(s, s, (mp_bitcnt_t)(1 - e) + 1);
     }
-    /* scale: find k */
-    int k = 0;
+    /* scale: find k. SBCL steps k one by one from 0; we start from an estimate (never
+     * above the true k by more than one) and run the same two monotone fix-up loops,
+     * which end at the same unique k: only the ratios r/s, m+/s, m-/s matter. */
+    int k = (int)floor(log10(fabs(x))) - 1;
+    if (k > 0) {
+        mpz_ui_pow_ui(t, 10, (unsigned long)k);
+        mpz_mul(s, s, t);
+    } else if (k < 0) {
+        mpz_ui_pow_ui(t, 10, (unsigned long)-k);
+        mpz_mul(r, r, t);
+        mpz_mul(mp, mp, t);
+        mpz_mul(mm, mm, t);
+    }
     mpz_add(t, r, mp);
     for (;;) {
         int c = mpz_cmp(t, s);

@@ -152,6 +152,8 @@ extern const size_t rt_number_prims_count;
 rt_value rt_default_random_state(void);
 /* (random limit state): state NIL means the default state. */
 rt_value rt_random(rt_value limit, rt_value state);
+/* (make-random-state from): NIL copies the default state, T makes a fresh seeded one. */
+rt_value rt_make_random_state(rt_value from);
 
 /* Module initialisation: GMP memory hooks and the default random state. Idempotent.
  * Call after rt_heap_init. The primitives are registered by whoever calls
