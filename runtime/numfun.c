@@ -822,6 +822,15 @@ rt_value rt_num_atan2(rt_value y, rt_value x)
     return make_real_result(atan2(rt_num_to_double(y), rt_num_to_double(x)), dbl, "ATAN");
 }
 
+/* a / b for the two-argument log, with SBCL's errors when b is zero. */
+static rt_value log_quotient(double a, double b, bool dbl)
+{
+    if (b == 0)
+        rt_error(a == 0 ? "FLOATING-POINT-INVALID-OPERATION" : "DIVISION-BY-ZERO",
+                 "arithmetic error signalled in LOG: the logarithm of the base is zero");
+    return make_real_result(a / b, dbl, "LOG");
+}
+
 /* (log x base) as SBCL computes it. */
 rt_value rt_num_log2(rt_value x, rt_value base)
 {
@@ -832,14 +841,14 @@ rt_value rt_num_log2(rt_value x, rt_value base)
     if (rt_num_zerop(base))
         return (rt_double_float_p(x) || rt_double_float_p(base)) ? rt_make_double(0.0) : rt_single(0.0f);
     if (is_int(x) && is_int(base) && rt_num_sign(x) > 0 && rt_num_sign(base) > 0)
-        return make_real_result(log_rational(x) / M_LN2 / (log_rational(base) / M_LN2), false, "LOG");
+        return log_quotient(log_rational(x) / M_LN2, log_rational(base) / M_LN2, false);
     RT_ROOTS(x, base);
     rt_value a = RT_NIL, b = RT_NIL;
     RT_ROOTS(a, b);
     if (is_int(x) && rt_double_float_p(base) && rt_num_sign(x) > 0 && rt_double_value(base) > 0)
-        return make_real_result(log_rational(x) / M_LN2 / (log(rt_double_value(base)) / M_LN2), true, "LOG");
+        return log_quotient(log_rational(x) / M_LN2, log(rt_double_value(base)) / M_LN2, true);
     if (rt_double_float_p(x) && is_int(base) && rt_double_value(x) > 0 && rt_num_sign(base) > 0)
-        return make_real_result(log(rt_double_value(x)) / M_LN2 / (log_rational(base) / M_LN2), true, "LOG");
+        return log_quotient(log(rt_double_value(x)) / M_LN2, log_rational(base) / M_LN2, true);
     a = rt_num_transcendental(F_LOG, x);
     b = rt_num_transcendental(F_LOG, base);
     return rt_div(a, b);

@@ -289,6 +289,67 @@ static void test_unops(void)
     }
 }
 
+static void check_text(rt_value v, const char *want);
+
+static void test_nary(void)
+{
+    for (size_t i = 0; i < sizeof nary_cases / sizeof nary_cases[0]; i++) {
+        rt_value args[6] = {RT_NIL, RT_NIL, RT_NIL, RT_NIL, RT_NIL, RT_NIL};
+        RT_ROOTS(args[0], args[1], args[2], args[3], args[4], args[5]);
+        size_t n = 0;
+        char buf[600];
+        snprintf(buf, sizeof buf, "%s", nary_cases[i].args);
+        for (char *tokp = buf, *save = NULL, *t; (t = strtok_r(tokp, "|", &save)) && n < 6; tokp = NULL)
+            args[n++] = parse(t);
+        const rt_prim_def *p = prim(nary_cases[i].op);
+        char *got = NULL;
+        const char *err = NULL;
+        char what[700];
+        snprintf(what, sizeof what, "(%s %s)", nary_cases[i].op, nary_cases[i].args);
+        if (!p || (int)n < p->min_args || (p->max_args >= 0 && (int)n > p->max_args)) {
+            expect_case(what, "no such primitive or arity", NULL, nary_cases[i].result);
+            continue;
+        }
+        err = TRY(got = call_show(p, args, n));
+        expect_case(what, err, got, nary_cases[i].result);
+        free(got);
+        got = NULL;
+    }
+}
+
+/* Byte specifiers (conses, as in SBCL). Expected values from SBCL. */
+static void test_bytes(void)
+{
+    rt_value a[3] = {RT_NIL, RT_NIL, RT_NIL};
+    RT_ROOTS(a[0], a[1], a[2]);
+    a[0] = rt_fixnum(4);
+    a[1] = rt_fixnum(4);
+    rt_value spec = prim("BYTE")->fn(a, 2);
+    RT_ROOTS(spec);
+    CHECK(rt_consp(spec));
+    a[0] = spec;
+    CHECK(prim("BYTE-SIZE")->fn(a, 1) == rt_fixnum(4));
+    CHECK(prim("BYTE-POSITION")->fn(a, 1) == rt_fixnum(4));
+    a[1] = rt_fixnum(255);
+    check_text(prim("MASK-FIELD")->fn(a, 2), "240");          /* (mask-field (byte 4 4) 255) */
+    a[1] = rt_fixnum(16);
+    CHECK(prim("LDB-TEST")->fn(a, 2) == RT_T);                 /* (ldb-test (byte 4 4) 16) */
+    a[1] = rt_fixnum(15);
+    CHECK(prim("LDB-TEST")->fn(a, 2) == RT_NIL);
+    a[1] = rt_fixnum(-1);
+    check_text(prim("LDB")->fn(a, 2), "15");
+    a[0] = rt_fixnum(255);
+    a[1] = spec;
+    a[2] = rt_fixnum(0);
+    check_text(prim("DEPOSIT-FIELD")->fn(a, 3), "240");       /* (deposit-field 255 (byte 4 4) 0) */
+    a[0] = rt_fixnum(5);
+    a[2] = rt_fixnum(-1);
+    check_text(prim("DPB")->fn(a, 3), "-161");                 /* (dpb 5 (byte 4 4) -1) */
+    a[0] = rt_fixnum(3);
+    const char *err = TRY(prim("BYTE-SIZE")->fn(a, 1));
+    CHECK(err && !strcmp(err, "TYPE-ERROR"));
+}
+
 /* ---- Hand-written cases ----------------------------------------------------------- */
 
 static rt_value make_string(const char *s)
@@ -677,6 +738,8 @@ int main(void)
     test_float_printing();
     test_binops();
     test_unops();
+    test_nary();
+    test_bytes();
     test_parse_integer();
     test_reader_tokens();
     test_printing_bases();
