@@ -115,6 +115,25 @@ bool rt_integer_to_int64(rt_value v, int64_t *out)
     return true;
 }
 
+/* After a huge result has been copied out of a scratch integer, give its memory back:
+ * scratch must not pin a gigabyte of malloc for the rest of the session. Only the
+ * integer just copied is trimmed (the caller may still need the other scratches). */
+#define RT_NUM_SCRATCH_KEEP_LIMBS 4096
+static void maybe_trim(mpz_srcptr z)
+{
+    if (z->_mp_alloc <= RT_NUM_SCRATCH_KEEP_LIMBS)
+        return;
+    for (int i = 0; i < RT_NUM_NSCRATCH; i++)
+        if (z == rt_num_scratch[i])
+            mpz_realloc2(rt_num_scratch[i], 64);
+    for (int i = 0; i < 4; i++) {
+        if (z == mpq_numref(rt_num_qscratch[i]))
+            mpz_realloc2(mpq_numref(rt_num_qscratch[i]), 64);
+        if (z == mpq_denref(rt_num_qscratch[i]))
+            mpz_realloc2(mpq_denref(rt_num_qscratch[i]), 64);
+    }
+}
+
 rt_value rt_num_from_mpz(mpz_srcptr z)
 {
     mp_size_t sz = z->_mp_size;
@@ -128,7 +147,9 @@ rt_value rt_num_from_mpz(mpz_srcptr z)
         if (sz < 0 && l <= (mp_limb_t)RT_MOST_POSITIVE_FIXNUM + 1)
             return rt_fixnum(-(int64_t)(l - 1) - 1);
     }
-    return bignum_from_limbs(z->_mp_d, n, sz < 0);
+    rt_value b = bignum_from_limbs(z->_mp_d, n, sz < 0);
+    maybe_trim(z);
+    return b;
 }
 
 rt_value rt_num_make_ratio_raw(rt_value num, rt_value den)

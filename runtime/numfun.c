@@ -321,7 +321,7 @@ rt_value rt_ash(rt_value n, rt_value count)
         if (c <= 0)
             return rt_fixnum(c <= -63 ? (v < 0 ? -1 : 0) : v >> -c);
         if (c < 62) {
-            int64_t r = v << c;
+            int64_t r = (int64_t)((uint64_t)v << c);
             if ((r >> c) == v && rt_fixnum_fits(r))
                 return rt_fixnum(r);
         }
