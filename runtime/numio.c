@@ -225,7 +225,8 @@ static int float_digits(double x, bool single, char *digits, size_t cap)
 
 static void put_exponent(sbuf *b, bool single, char float_format, int exp)
 {
-    bool is_default = (single && float_format != 'd') || (!single && float_format == 'd');
+    bool dflt_double = float_format == 'd' || float_format == 'l';
+    bool is_default = single != dflt_double;
     char tmp[24];
     if (is_default) {
         if (exp != 0) {
@@ -320,6 +321,24 @@ char *rt_number_to_string(rt_value n, unsigned base, char float_format)
     sb_reserve(&b, 16);
     put_number(&b, n, base, float_format);
     return b.p;
+}
+
+int rt_float_shortest_digits(rt_value f, char *buf, size_t cap)
+{
+    double x;
+    bool single = rt_single_floatp(f);
+    if (single)
+        x = rt_single_value(f);
+    else if (rt_double_float_p(f))
+        x = rt_double_value(f);
+    else
+        rt_num_type_error(f, "float");
+    if (cap < 2 || !isfinite(x) || x == 0) {
+        if (cap)
+            buf[0] = 0;
+        return 0;
+    }
+    return float_digits(x, single, buf, cap);
 }
 
 /* ---- Parsing ----------------------------------------------------------------------- */
@@ -477,7 +496,7 @@ rt_value rt_parse_number(const uint32_t *tok, size_t len, unsigned base, char fl
         if (d == len) {
             if (d == c)   /* "123." : decimal integer; "." or "+." : not a number */
                 return b > a ? integer_from(tok, a, b, 10, neg) : RT_NO_VALUE;
-            return make_float(tok, a, b, c, d, 0, float_format != 'd', neg);
+            return make_float(tok, a, b, c, d, 0, float_format != 'd' && float_format != 'l', neg);
         }
     }
     if (b == a && d == c)
@@ -488,7 +507,7 @@ rt_value rt_parse_number(const uint32_t *tok, size_t len, unsigned base, char fl
     uint32_t m = tok[d];
     bool single;
     switch (m) {
-    case 'e': case 'E': single = float_format != 'd'; break;
+    case 'e': case 'E': single = float_format != 'd' && float_format != 'l'; break;
     case 's': case 'S': case 'f': case 'F': single = true; break;
     case 'd': case 'D': case 'l': case 'L': single = false; break;
     default: return RT_NO_VALUE;

@@ -532,6 +532,17 @@ static void test_printing_bases(void)
     s = rt_number_to_string(rt_make_double(1.5), 16, 's');
     CHECK(!strcmp(s, "1.5d0"));
     free(s);
+    s = rt_number_to_string(rt_make_double(1.5e10), 10, 'l');   /* long = double */
+    CHECK(!strcmp(s, "1.5e10"));
+    free(s);
+    s = rt_number_to_string(rt_single(1.5f), 10, 'f');
+    CHECK(!strcmp(s, "1.5"));
+    free(s);
+    char digits[40];
+    CHECK(rt_float_shortest_digits(rt_make_double(123.456), digits, sizeof digits) == 3);
+    CHECK(!strcmp(digits, "123456"));
+    CHECK(rt_float_shortest_digits(rt_single(1e-4f), digits, sizeof digits) == -3);
+    CHECK(!strcmp(digits, "1"));
 }
 
 /* Random doubles and singles: print -> parse is the identity. */

@@ -57,6 +57,11 @@ rt_value rt_parse_number(const uint32_t *token, size_t len, unsigned base, char 
  * Floats print the shortest digits that read back to the same float, in the standard's
  * notation, with an exponent marker when the type differs from float_format. */
 char *rt_number_to_string(rt_value n, unsigned base, char float_format);
+/* (float_format: 's' or 'f' for single-float, 'd' or 'l' for double-float.)
+ * The shortest round-trip decimal digits of a finite non-zero float (SBCL's
+ * flonum-to-digits), NUL-terminated in buf (40 bytes suffice); returns k such that
+ * |f| = 0.DIGITS * 10^k. For format's ~F ~E ~G. Zero, infinities, NaN: "" and 0. */
+int rt_float_shortest_digits(rt_value f, char *buf, size_t cap);
 
 /* ---- Type tests ------------------------------------------------------------------ */
 static inline bool rt_bignump(rt_value v) { return rt_widetagp(v, RT_WT_BIGNUM); }
