@@ -6,7 +6,6 @@
  *          bindings), rt_funcall (signals: no VM), rt_funcall_values_count (1),
  *          rt_values/rt_values2 (primary value only), rt_define_primitives (no-op),
  *          rt_eval (signals: no VM).
- *  rt-gc:  rt_gc_epoch (0: the foundation heap never moves objects).
  *  rt-num: rt_parse_number (fixnums only, else "not a number"), rt_number_to_string
  *          (fixnums only), rt_num_eql/rt_num_equal/rt_num_hash/rt_num_compare and the
  *          type predicates on fixnums and immediates. NOT an implementation of the
@@ -41,7 +40,6 @@ WEAK rt_value rt_values2(rt_value a, rt_value b)
     return a;
 }
 WEAK void rt_define_primitives(const rt_prim_def *defs, size_t n) { (void)defs, (void)n; }
-WEAK uint64_t rt_gc_epoch(void) { return 0; }
 
 WEAK bool rt_numberp(rt_value v)
 {

@@ -14,7 +14,7 @@
  *     [ IEEE-754 single, bits 63..32 ][  0 ...........      ]  0 1 1 1   single-float
  *     [  0  ...............][ index of the immediate  ]        1 0 0 1   special immediate
  *                                                              1 0 1 1   rack header word
- *                                                              1 1 0 1   (reserved)
+ *                                                              1 1 0 1   forwarded rack (GC only)
  *                                                              1 1 1 1   cell header word
  *
  * Why this layout:
@@ -53,6 +53,9 @@ typedef uint64_t rt_value;
 #define RT_TAG_SINGLE     UINT64_C(0x7)
 #define RT_TAG_IMMEDIATE  UINT64_C(0x9)
 #define RT_TAG_RACKHDR    UINT64_C(0xB)
+/* Word 0 of a nursery rack already copied by a minor GC: new address | this tag. Never
+ * seen outside the collector. */
+#define RT_TAG_FWDRACK    UINT64_C(0xD)
 #define RT_TAG_CELLHDR    UINT64_C(0xF)
 
 #define RT_ACCESS_SHIFT   60
@@ -233,6 +236,7 @@ enum rt_widetag {
     RT_WT_STREAM,          /* rack */
     RT_WT_THREAD,          /* rack */
     RT_WT_RANDOM_STATE,    /* rack of raw words */
+    RT_WT_WEAK_VECTOR,     /* rack of (key, value) pairs traced weakly: see rt/heap.h */
     RT_WT_LIMIT_
 };
 
