@@ -204,7 +204,10 @@ enum rt_widetag {
     RT_WT_FORWARD,         /* a nursery cell that was moved: payload = new pointer */
     RT_WT_SYMBOL,          /* rack: see rt/object.h */
     RT_WT_DOUBLE_FLOAT,    /* raw: the IEEE-754 bits */
-    RT_WT_BIGNUM,          /* rack of raw GMP limbs; info = limb count, bit 51 of info = sign */
+    RT_WT_BIGNUM,          /* rack of raw GMP limbs; info = limb count, bit 51 of info = sign.
+                            * Sign and magnitude: the limbs (mp_limb_t, least significant
+                            * first) hold |n| with no leading zero limb; a bignum never
+                            * holds a value that fits a fixnum (rt/number.h normalises). */
     RT_WT_RATIO,           /* rack: numerator, denominator */
     RT_WT_COMPLEX,         /* rack: real, imaginary */
     RT_WT_SIMPLE_VECTOR,   /* rack of values; info = length */
