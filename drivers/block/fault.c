@@ -15,6 +15,7 @@ struct pending_write {
     uint64_t off;
     size_t len;
     uint8_t *data;
+    bool in_flight;         /* the write that met the crash point */
 };
 
 struct bad_range {
@@ -104,6 +105,23 @@ static void do_crash(struct fault_disk *f)
     }
     for (size_t i = 0; i < f->npend; i++) {
         struct pending_write *w = &f->pend[i];
+        if (w->in_flight && (f->flags & DRV_BLK_FAULT_SMEAR)) {
+            /* The transfer stopped at a random byte: what precedes it is new (sectors
+             * before it whole, its own sector up to the byte), the rest is old. */
+            f->st.torn++;
+            size_t cut = rnd_below(f, w->len + 1);
+            size_t whole = cut / DRV_BLK_FAULT_SECTOR * DRV_BLK_FAULT_SECTOR;
+            if (whole)
+                platter_write(f, w->off, w->data, whole);
+            if (cut > whole) {
+                uint8_t sec[DRV_BLK_FAULT_SECTOR];
+                if (drv_blk_pread(f->inner, w->off + whole, sec, sizeof sec) == 0) {
+                    memcpy(sec, w->data + whole, cut - whole);
+                    platter_write(f, w->off + whole, sec, sizeof sec);
+                }
+            }
+            continue;
+        }
         switch (rnd_below(f, 3)) {
         case 0:
             f->st.lost++;
@@ -176,8 +194,9 @@ static int fa_write(drv_blk *d, drv_blk_ticket *t)
     if (!copy)
         return -ENOMEM;
     memcpy(copy, t->buf, t->len);
-    f->pend[f->npend++] = (struct pending_write){t->off, t->len, copy};
+    f->pend[f->npend++] = (struct pending_write){t->off, t->len, copy, false};
     if (crash_point(f)) {
+        f->pend[f->npend - 1].in_flight = true;
         /* The write that meets the crash point was in flight: it is resolved with the
          * rest of the cache, and its caller sees the device fail. */
         do_crash(f);

@@ -138,14 +138,16 @@ uint8_t *drv_blk_mem_data(drv_blk *d);
  * (drv_blk_fault_crash, or the crash point set with drv_blk_fault_crash_after) resolves
  * every unflushed write at random: lost, fully applied, or torn (a random subset of its
  * sectors applied), in random order; the write that meets the crash point is resolved
- * with them (its caller gets -EIO), a flush that meets it never happens. From then on every operation fails with -EIO until drv_blk_fault_restart
+ * with them (its caller gets -EIO), a flush that meets it never happens. With
+ * DRV_BLK_FAULT_SMEAR that in-flight write is instead cut at a random byte (earlier bytes
+ * new, later ones old), as on a disk whose sector writes are not atomic. From then on every operation fails with -EIO until drv_blk_fault_restart
  * (the "reboot"), after which the disk shows the platter.
  *
  * Bit flips: drv_blk_fault_flip flips bits of the platter at rest; with a non-zero
  * flip_per_million each block written to the platter gets one random bit flipped with
  * that probability. I/O errors: drv_blk_fault_bad makes reads and/or writes touching a
  * block fail with -EIO. */
-enum { DRV_BLK_FAULT_OWN = 1u << 0 };
+enum { DRV_BLK_FAULT_OWN = 1u << 0, DRV_BLK_FAULT_SMEAR = 1u << 1 };
 enum { DRV_BLK_BAD_READ = 1u << 0, DRV_BLK_BAD_WRITE = 1u << 1 };
 struct drv_blk_fault_stats {
     uint64_t writes, flushes, crashes;
