@@ -247,6 +247,8 @@ int ck_sb_update(drv_blk *d, struct ck_sb *sb)
 {
     /* The current copy is never touched: a crash while the other one is written leaves
      * the current one valid, and after the flush the new one is valid and newer. */
+    if (sb->seq == UINT64_MAX)
+        return -EOVERFLOW;
     struct ck_sb next = *sb;
     next.seq++;
     next.updated_ns = now_ns();

@@ -82,7 +82,7 @@ int ck_sb_claim(drv_blk *d, struct ck_sb *out, struct ck_probe *why);
 /* Write sb as the next superblock: sequence sb->seq + 1, updated now, into the slot that
  * does NOT hold the current copy (sb->slot), then flush. Callers change log_tail/log_head
  * in sb before calling. On 0, sb is the new current copy (seq and slot updated) and it is
- * durable. On error sb is unchanged; the disk holds the old copy and possibly the new
+ * durable. -EOVERFLOW when the sequence cannot grow. On error sb is unchanged; the disk holds the old copy and possibly the new
  * one; probe to learn which. */
 int ck_sb_update(drv_blk *d, struct ck_sb *sb);
 
