@@ -3,7 +3,11 @@
  *
  *   kons [--display=headless|wayland|kms] [--input=synthetic|wayland|libinput]
  *        [--size=WxH] [--scale=S] [--scenario=FILE] [--screenshot=OUT.png]
- *        [--output-dir=DIR] [--double-buffer] [--run]
+ *        [--output-dir=DIR] [--double-buffer] [--check-damage] [--run]
+ *
+ * --double-buffer makes the headless display alternate two buffers (buffer age 2, as
+ * KMS and Wayland); --check-damage compares every frame drawn from damage with a full
+ * redraw and fails on any difference (the screenshot tests use both).
  *
  * Flags take their value after '=' or as the next argument. Exit status: 0 success,
  * 1 a runtime failure (no display, a screenshot that cannot be written, display lost),
@@ -80,6 +84,8 @@ typedef struct app {
     pr_rec_id ed_rec;
     int evals;
     int devices_lost; /* input devices removed and not back */
+    int check_damage;  /* after every frame, compare it with a full redraw */
+    int frames;
 } app;
 
 static void die_usage(const char *fmt, ...)
@@ -426,14 +432,76 @@ static void signal_readable(void *data, int fd)
     }
 }
 
+/* --check-damage: the frame drawn from damage alone must equal a full redraw;
+ * otherwise some change did not damage its rectangle (or the buffer age logic is
+ * wrong). Writes both images next to each other for a look. */
+static int channel_diff(uint32_t p, uint32_t q)
+{
+    int m = 0;
+    for (int c = 0; c < 24; c += 8) {
+        int d = abs((int)((p >> c) & 0xff) - (int)((q >> c) & 0xff));
+        m = d > m ? d : m;
+    }
+    return m;
+}
+
+/* Cairo composites antialiased edges through a clip with slightly different rounding
+ * (off by 1-2 levels), so only differences above 8 levels count: a missed damage
+ * leaves stale pixels, which differ far more. */
+static int check_frame(app *a)
+{
+    cairo_surface_t *got = a->dops->snapshot ? a->dops->snapshot(a->disp) : NULL;
+    if (!got)
+        return 0;
+    int w = cairo_image_surface_get_width(got), h = cairo_image_surface_get_height(got);
+    cairo_surface_t *want = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_surface_set_device_scale(want, a->cscale, a->cscale);
+    cairo_t *cr = cairo_create(want);
+    pr_desktop_draw_all(a->desk, cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(want);
+    cairo_surface_flush(got);
+    long bad = 0;
+    int bx = 0, by = 0;
+    for (int y = 0; y < h; y++) {
+        const uint32_t *p = (const uint32_t *)(cairo_image_surface_get_data(got) +
+                                               y * cairo_image_surface_get_stride(got));
+        const uint32_t *q = (const uint32_t *)(cairo_image_surface_get_data(want) +
+                                               y * cairo_image_surface_get_stride(want));
+        for (int x = 0; x < w; x++)
+            if (channel_diff(p[x], q[x]) > 8) {
+                if (!bad++) {
+                    bx = x;
+                    by = y;
+                }
+            }
+    }
+    if (bad) {
+        fprintf(stderr, "kons: damage check failed at frame %d: %ld pixels differ from a full "
+                "redraw, the first at (%d,%d); see kons-damage-got.png and "
+                "kons-damage-want.png\n", a->frames, bad, bx, by);
+        cairo_surface_write_to_png(got, "kons-damage-got.png");
+        cairo_surface_write_to_png(want, "kons-damage-want.png");
+    }
+    cairo_surface_destroy(want);
+    cairo_surface_destroy(got);
+    return bad ? -1 : 0;
+}
+
 /* After the loop ran: let the application take its events, then draw if needed. */
 static void settle(app *a)
 {
     handle_events(a);
     if (!a->frame_pending && pr_desktop_needs_frame(a->desk)) {
         int r = pr_desktop_render(a->desk, a->dops, a->disp);
-        if (r == 0)
+        if (r == 0) {
             a->frame_pending = 1;
+            a->frames++;
+            if (a->check_damage && check_frame(a) < 0) {
+                a->quit = 1;
+                a->exit_code = 1;
+            }
+        }
         else if (r != -EAGAIN) {
             fprintf(stderr, "kons: drawing a frame failed: %s\n", strerror(-r));
             a->quit = 1;
@@ -590,7 +658,7 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
 static const char usage[] =
     "usage: kons [--display=headless|wayland|kms] [--input=synthetic|wayland|libinput]\n"
     "            [--size=WxH] [--scale=S] [--scenario=FILE] [--screenshot=OUT.png]\n"
-    "            [--output-dir=DIR] [--double-buffer] [--run]\n"
+    "            [--output-dir=DIR] [--double-buffer] [--check-damage] [--run]\n"
     "Shows the demo desktop. Headless without --run draws one frame and exits.\n"
     "--scenario runs a script of input events (format: presentation/README.md).\n"
     "Flags take their value after '=' or as the next argument.\n";
@@ -599,7 +667,7 @@ int main(int argc, char **argv)
 {
     const char *display = NULL, *input = NULL, *size = NULL, *scenario = NULL, *shot = NULL;
     const char *outdir = NULL, *scale_s = NULL;
-    int run = 0, dbl = 0;
+    int run = 0, dbl = 0, a_check_damage = 0;
     static const struct { const char *name; const char **val; } opts_v[] = {
         {"display", NULL}, {"input", NULL}, {"size", NULL}, {"scenario", NULL},
         {"screenshot", NULL}, {"output-dir", NULL}, {"scale", NULL}};
@@ -612,6 +680,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(arg, "--run")) {
             run = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--check-damage")) {
+            a_check_damage = 1;
             continue;
         }
         if (!strcmp(arg, "--double-buffer")) {
@@ -660,6 +732,7 @@ int main(int argc, char **argv)
                 : !strcmp(display, "wayland")            ? "wayland"
                                                          : "libinput";
     app a = {0};
+    a.check_damage = a_check_damage;
     a.dops = drv_display_lookup(display);
     if (!a.dops) {
         if (drv_display_known(display))

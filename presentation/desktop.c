@@ -244,7 +244,7 @@ void pr_desktop_set_background(pr_desktop *d, uint32_t rgba)
 static void damage_pointer(pr_desktop *d)
 {
     if (d->draw_pointer)
-        pr_desktop_damage(d, d->px - 1, d->py - 1, 14, 22);
+        pr_desktop_damage(d, d->px - 2, d->py - 2, 16, 24); /* arrow + its 1px edge */
 }
 
 void pr_desktop_set_draw_pointer(pr_desktop *d, int on)
@@ -828,6 +828,8 @@ static void draw_pointer(pr_desktop *d, cairo_t *cr)
     cairo_fill_preserve(cr);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_set_line_width(cr, 1);
+    /* Bevel joins: a mitred sharp tip would poke out of the damaged rectangle. */
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_BEVEL);
     cairo_stroke(cr);
     cairo_restore(cr);
 }
