@@ -868,8 +868,10 @@ static void draw_pane(pr_desktop *d, pr_pane *p, cairo_t *cr, const cairo_rectan
     cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     cairo_fill(cr);
     if (eh > p->h && p->h > 0) {
-        double th = fmax(12, p->h * p->h / eh);
-        double ty = p->y + (p->h - th) * (p->sy / (eh - p->h));
+        /* Whole pixels: a fractional edge would be antialiased differently when drawn
+         * through a damage clip than in a full redraw. */
+        double th = round(fmax(12, p->h * p->h / eh));
+        double ty = round(p->y + (p->h - th) * (p->sy / (eh - p->h)));
         cairo_rectangle(cr, p->x + p->w - PR_SCROLLBAR + 1, ty, PR_SCROLLBAR - 2, th);
         cairo_set_source_rgb(cr, 0.55, 0.55, 0.6);
         cairo_fill(cr);
