@@ -8,7 +8,9 @@ screenshots flaky), a fixed background and no idle fade, and clients ask for ful
 --shell=kiosk-shell.so tries the kiosk shell anyway (for a Weston that maps without a seat).
 
   weston_test.py screenshot --golden G.png --out OUT.png [--update] -- CLIENT ARGS...
-      start Weston, run the client until it says "shown 2", take Weston's screenshot
+      start Weston, run the client until it is ready (--ready=line:PREFIX, default
+      "line:shown 2": a line of its stdout; --ready=stable: two screenshots in a row
+      identical and not the bare background, for clients that print nothing), take Weston's screenshot
       (weston-screenshooter), compare it with the golden (per-channel tolerance, a maximum
       share of differing pixels; a diff image OUT-diff.png on failure). --update writes
       the golden instead of comparing: the only way goldens change (look at it first).
@@ -178,6 +180,29 @@ def wait_line(proc, prefix, timeout=30):
     return lines, False
 
 
+def wait_ready(weston, client, ready, timeout=40):
+    """Wait until the client is ready; returns (ok, log lines)."""
+    if ready.startswith('line:'):
+        lines, ok = wait_line(client, ready[5:], timeout)
+        return ok, lines
+    # stable: the picture stops changing (and is not Weston's empty background)
+    prev, bare = None, None
+    deadline = time.monotonic() + timeout
+    shot = os.path.join(weston.dir, 'ready.png')
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if client.poll() is not None:
+            return False, [f'client exited with status {client.returncode}']
+        weston.screenshot(shot)
+        _, _, px = png_read(shot)
+        if bare is None:
+            bare = px[:3]
+        if px == prev and any(px[i:i + 3] != bare for i in range(0, len(px), 3 * 997)):
+            return True, []
+        prev = px
+    return False, ['the picture never settled']
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('mode', choices=['screenshot', 'kill', 'nodisplay'])
@@ -186,6 +211,8 @@ def main():
     ap.add_argument('--update', action='store_true')
     ap.add_argument('--size', default='640x480')
     ap.add_argument('--shell', default='desktop-shell.so')
+    ap.add_argument('--ready', default='line:shown 2')
+    ap.add_argument('--pngdiff', help='the comparison tool (tests/screenshots/pngdiff.c)')
     ap.add_argument('--scale', type=int, default=1, help='output scale (HiDPI)')
     argv = sys.argv[1:]
     if '--' not in argv:
@@ -214,7 +241,7 @@ def main():
     try:
         client = start_client(cmd, weston.env)
         if a.mode == 'screenshot':
-            lines, ok = wait_line(client, 'shown 2')
+            ok, lines = wait_ready(weston, client, a.ready)
             print('\n'.join(lines))
             if not ok:
                 print('FAIL: the client showed no frame; its stderr:', client.stderr.read() if client.poll() is not None else '')
@@ -229,14 +256,19 @@ def main():
             if not os.path.exists(a.golden):
                 print(f'FAIL: no golden {a.golden}; create it with --update after looking at {shot}')
                 return 1
-            why = compare(shot, a.golden, os.path.splitext(shot)[0] + '-diff.png')
+            diff = os.path.splitext(shot)[0] + '-diff.png'
+            if a.pngdiff:
+                r = subprocess.run([a.pngdiff, a.golden, shot, diff], capture_output=True, text=True)
+                why = None if r.returncode == 0 else (r.stdout + r.stderr).strip() or f'pngdiff failed ({r.returncode})'
+            else:
+                why = compare(shot, a.golden, diff)
             if why:
                 print(f'FAIL: {shot} vs {a.golden}: {why}')
                 return 1
             print(f'screenshot matches {a.golden}')
             return 0
         # kill: the compositor dies under the client.
-        lines, ok = wait_line(client, 'shown 1')
+        ok, lines = wait_ready(weston, client, 'line:shown 1' if a.ready == 'line:shown 2' else a.ready)
         print('\n'.join(lines))
         if not ok:
             print('FAIL: the client showed no frame')
