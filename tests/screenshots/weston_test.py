@@ -17,6 +17,11 @@ screenshots flaky), a fixed background and no idle fade, and clients ask for ful
   weston_test.py kill -- CLIENT ARGS...
       start Weston and the client, kill Weston once a frame is shown, and check that the
       client exits by itself (no signal, no hang) with a message naming the compositor.
+  weston_test.py input -- CLIENT ARGS...
+      real input end to end: Weston's X11 backend on an Xvfb server gives the compositor a
+      seat; xdotool moves, clicks, scrolls, types and holds a key on the X server; the
+      client (wl_client) must report each of them, translated by the compositor's keymap,
+      and key repeats. Skipped (77) without Xvfb or xdotool.
   weston_test.py nodisplay -- CLIENT ARGS...
       run the client with no compositor: it must fail with a clear message, exit code 1.
 
@@ -102,8 +107,31 @@ def compare(actual, golden, diff_path):
     return None
 
 
+class Xvfb:
+    """A private X server (a free display number chosen by Xvfb itself)."""
+    def __init__(self):
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(['Xvfb', '-displayfd', str(w), '-screen', '0', '1024x768x24',
+                                      '-nolisten', 'tcp'], pass_fds=(w,),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r) as f:
+            num = f.readline().strip()
+        if not num:
+            raise RuntimeError('Xvfb did not start')
+        self.display = ':' + num
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class Weston:
-    def __init__(self, width=640, height=480, shell='desktop-shell.so', scale=1):
+    def __init__(self, width=640, height=480, shell='desktop-shell.so', scale=1, x11=None):
         self.dir = tempfile.mkdtemp(prefix='kons-weston-')
         os.chmod(self.dir, 0o700)
         ini = os.path.join(self.dir, 'weston.ini')
@@ -114,12 +142,14 @@ class Weston:
         self.socket = f'kons-test-{os.getpid()}'
         self.env = dict(os.environ, XDG_RUNTIME_DIR=self.dir, WAYLAND_DISPLAY=self.socket)
         self.env.pop('DISPLAY', None)
+        wenv = dict(self.env, DISPLAY=x11) if x11 else self.env
         self.log = open(os.path.join(self.dir, 'weston.log'), 'w')
+        backend = 'x11-backend.so' if x11 else 'headless-backend.so'
         self.proc = subprocess.Popen(
-            ['weston', f'--config={ini}', '--backend=headless-backend.so', '--use-pixman',
+            ['weston', f'--config={ini}', f'--backend={backend}', '--use-pixman',
              f'--width={width}', f'--height={height}', f'--socket={self.socket}',
              f'--shell={shell}', f'--scale={scale}', '--idle-time=0', '--debug'],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+            env=wenv, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
         path = os.path.join(self.dir, self.socket)
         deadline = time.monotonic() + 15
         while not os.path.exists(path):
@@ -203,9 +233,75 @@ def wait_ready(weston, client, ready, timeout=40):
     return False, ['the picture never settled']
 
 
+def input_test(cmd, a):
+    if not shutil.which('Xvfb') or not shutil.which('xdotool'):
+        print('Xvfb or xdotool missing (images/debian-packages, set test): skipped')
+        return 77
+    xvfb = Xvfb()
+    weston = client = None
+    try:
+        weston = Weston(640, 480, a.shell, 1, x11=xvfb.display)
+        client = start_client(cmd, weston.env)
+        lines, ok = wait_line(client, 'shown 1')
+        if not ok:
+            print('\n'.join(lines))
+            print('FAIL: the client showed no frame')
+            print(weston.log_tail())
+            return 1
+        xenv = dict(os.environ, DISPLAY=xvfb.display)
+        def xdo(*args):
+            # One action at a time: the X11 backend drops motion that arrives in a burst.
+            subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
+            time.sleep(0.25)
+        # Weston's X11 output window is at the X screen's origin: X coordinates are
+        # output coordinates, and the full-screen client's surface coordinates.
+        xdo('mousemove', '100', '120')
+        xdo('mousemove', '200', '150')
+        xdo('click', '1')
+        xdo('click', '5')                      # wheel down
+        xdo('type', '--delay', '60', 'hi')
+        xdo('key', 'shift+a')
+        xdo('key', 'Return')
+        xdo('keydown', 'b')
+        time.sleep(1.2)                        # > Weston's repeat delay (400 ms)
+        xdo('keyup', 'b')
+        time.sleep(0.5)
+        client.terminate()
+        out, err = client.communicate(timeout=10)
+        got = lines + out.splitlines()
+        print('\n'.join(got))
+        expect = [
+            ('keyboard added', lambda l: l == 'input device-added wayland keyboard'),
+            ('pointer added', lambda l: l == 'input device-added wayland pointer'),
+            ('pointer moved to 200,150', lambda l: l == 'input pointer 200.0 150.0'),
+            ('left button pressed', lambda l: l == 'input button 0x110 1'),
+            ('left button released', lambda l: l == 'input button 0x110 0'),
+            ('scrolled down', lambda l: l.startswith('input axis') and float(l.split()[3]) > 0),
+            ('typed h', lambda l: l.startswith('input key 35 ') and l.endswith('state 1 text "h"')),
+            ('typed i', lambda l: l.startswith('input key 23 ') and l.endswith('state 1 text "i"')),
+            ('shift+a gives A', lambda l: l.startswith('input key 30 ') and l.endswith('state 1 text "A"')),
+            ('Return', lambda l: l.startswith('input key 28 sym 0xff0d state 1')),
+            ('b repeats', lambda l: l.startswith('input key 48 ') and ' state 2 ' in l),
+        ]
+        missing = [name for name, test in expect if not any(test(l) for l in got)]
+        if missing:
+            print('FAIL: missing: ' + ', '.join(missing))
+            return 1
+        repeats = sum(1 for l in got if l.startswith('input key 48 ') and ' state 2 ' in l)
+        print(f'all input arrived; {repeats} repeats of a held key')
+        return 0
+    finally:
+        if client and client.poll() is None:
+            client.kill()
+            client.wait()
+        if weston:
+            weston.cleanup()
+        xvfb.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['screenshot', 'kill', 'nodisplay'])
+    ap.add_argument('mode', choices=['screenshot', 'kill', 'input', 'nodisplay'])
     ap.add_argument('--golden')
     ap.add_argument('--out')
     ap.add_argument('--update', action='store_true')
@@ -235,6 +331,8 @@ def main():
     if not shutil.which('weston') or not shutil.which('weston-screenshooter'):
         print('weston or weston-screenshooter missing: skipped')
         return 77
+    if a.mode == 'input':
+        return input_test(cmd, a)
     w, h = (int(v) for v in a.size.split('x'))
     weston = Weston(w, h, a.shell, a.scale)
     client = None
