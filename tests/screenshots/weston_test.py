@@ -22,6 +22,11 @@ screenshots flaky), a fixed background and no idle fade, and clients ask for ful
       seat; xdotool moves, clicks, scrolls, types and holds a key on the X server; the
       client (wl_client) must report each of them, translated by the compositor's keymap,
       and key repeats. Skipped (77) without Xvfb or xdotool.
+  weston_test.py decorations -- CLIENT ARGS...
+      the title bar the Wayland display draws itself (Weston's desktop shell offers no
+      server-side decorations): on the X11 backend with Xvfb, find the bar in a screenshot,
+      drag it (the window must move by the drag), then click its close box (the client
+      must report "close requested" and exit 0).
   weston_test.py nodisplay -- CLIENT ARGS...
       run the client with no compositor: it must fail with a clear message, exit code 1.
 
@@ -299,9 +304,91 @@ def input_test(cmd, a):
         xvfb.stop()
 
 
+BAR_ACTIVE = (43, 61, 92)   # the active title bar colour of drivers/display/wayland
+
+
+def find_bar(path):
+    """Top-left corner and width of the first run of title-bar pixels, or None."""
+    w, h, px = png_read(path)
+    for y in range(h):
+        row = px[y * w * 3:(y + 1) * w * 3]
+        for x in range(w):
+            if all(abs(row[3 * x + k] - BAR_ACTIVE[k]) <= 2 for k in range(3)):
+                n = x
+                while n < w and all(abs(row[3 * n + k] - BAR_ACTIVE[k]) <= 2 for k in range(3)):
+                    n += 1
+                if n - x >= 100:
+                    return x, y, n - x
+    return None
+
+
+def decorations_test(cmd, a):
+    if not shutil.which('Xvfb') or not shutil.which('xdotool'):
+        print('Xvfb or xdotool missing (images/debian-packages, set test): skipped')
+        return 77
+    xvfb = Xvfb()
+    weston = client = None
+    try:
+        weston = Weston(800, 600, a.shell, 1, x11=xvfb.display)
+        client = start_client(cmd, weston.env)
+        lines, ok = wait_line(client, 'shown 2')
+        if not ok:
+            print('FAIL: the client showed no frame')
+            return 1
+        xenv = dict(os.environ, DISPLAY=xvfb.display)
+        def xdo(*args):
+            subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
+            time.sleep(0.3)
+        # Activate the window (a click in it) so the bar has its active colour.
+        xdo('mousemove', '400', '300')
+        xdo('click', '1')
+        shot = os.path.join(weston.dir, 'deco.png')
+        weston.screenshot(shot)
+        bar = find_bar(shot)
+        if not bar:
+            print('FAIL: no title bar on screen')
+            return 1
+        bx, by, bw = bar
+        print(f'title bar at {bx},{by}, {bw} wide')
+        # Drag by the title: the window follows the pointer.
+        xdo('mousemove', str(bx + 60), str(by + 10))
+        xdo('mousedown', '1')
+        for step in (1, 2, 3, 4):
+            xdo('mousemove', str(bx + 60 + 15 * step), str(by + 10 + 10 * step))
+        xdo('mouseup', '1')
+        weston.screenshot(shot)
+        moved = find_bar(shot)
+        print(f'after the drag: {moved}')
+        if not moved or (moved[0] - bx, moved[1] - by) != (60, 40):
+            print('FAIL: the window did not move with the drag of its title bar')
+            return 1
+        bx, by = moved[0], moved[1]
+        # The close box is the rightmost square of the bar.
+        xdo('mousemove', str(bx + bw - 14), str(by + 14))
+        xdo('click', '1')
+        try:
+            out, err = client.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            print('FAIL: the client did not close')
+            return 1
+        print(out.strip())
+        if 'close requested' not in out or client.returncode != 0:
+            print(f'FAIL: no close request (exit status {client.returncode})')
+            return 1
+        print('title bar: drag moved the window, the close box closed it')
+        return 0
+    finally:
+        if client and client.poll() is None:
+            client.kill()
+            client.wait()
+        if weston:
+            weston.cleanup()
+        xvfb.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['screenshot', 'kill', 'input', 'nodisplay'])
+    ap.add_argument('mode', choices=['screenshot', 'kill', 'input', 'decorations', 'nodisplay'])
     ap.add_argument('--golden')
     ap.add_argument('--out')
     ap.add_argument('--update', action='store_true')
@@ -333,6 +420,8 @@ def main():
         return 77
     if a.mode == 'input':
         return input_test(cmd, a)
+    if a.mode == 'decorations':
+        return decorations_test(cmd, a)
     w, h = (int(v) for v in a.size.split('x'))
     weston = Weston(w, h, a.shell, a.scale)
     client = None
