@@ -25,8 +25,9 @@ screenshots flaky), a fixed background and no idle fade, and clients ask for ful
   weston_test.py decorations -- CLIENT ARGS...
       the title bar the Wayland display draws itself (Weston's desktop shell offers no
       server-side decorations): on the X11 backend with Xvfb, find the bar in a screenshot,
-      drag it (the window must move by the drag), then click its close box (the client
-      must report "close requested" and exit 0).
+      drag it (the window must move by the drag), double-click it (maximized: the client
+      must be configured to the output size less the bar), then click its close box (the
+      client must report "close requested" and exit 0).
   weston_test.py nodisplay -- CLIENT ARGS...
       run the client with no compositor: it must fail with a clear message, exit code 1.
 
@@ -363,6 +364,18 @@ def decorations_test(cmd, a):
             print('FAIL: the window did not move with the drag of its title bar')
             return 1
         bx, by = moved[0], moved[1]
+        # A double click on the title maximizes: the compositor sizes the window to the
+        # 800x600 output, so the content is 800 x (600 - bar) and the client is told.
+        xdo('mousemove', str(bx + 60), str(by + 10))
+        xdo('click', '--repeat', '2', '--delay', '80', '1')
+        time.sleep(0.5)
+        weston.screenshot(shot)
+        maxed = find_bar(shot)
+        print(f'after the double click: {maxed}')
+        if not maxed or maxed[:3] != (0, 0, 800):
+            print('FAIL: a double click on the title did not maximize the window')
+            return 1
+        bx, by, bw = maxed
         # The close box is the rightmost square of the bar.
         xdo('mousemove', str(bx + bw - 14), str(by + 14))
         xdo('click', '1')
@@ -372,10 +385,13 @@ def decorations_test(cmd, a):
             print('FAIL: the client did not close')
             return 1
         print(out.strip())
+        if 'configure 800 572 1' not in out:
+            print('FAIL: the client was not told its maximized size (800x572)')
+            return 1
         if 'close requested' not in out or client.returncode != 0:
             print(f'FAIL: no close request (exit status {client.returncode})')
             return 1
-        print('title bar: drag moved the window, the close box closed it')
+        print('title bar: drag moved the window, double click maximized it, the close box closed it')
         return 0
     finally:
         if client and client.poll() is None:
