@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt/printer.h"
 #include "rt/stream.h"
 
 bool vm_script_mode;
@@ -30,6 +31,14 @@ static void depth_cleanup(void *p)
 
 static _Noreturn void fallback(const char *type, const char *msg)
 {
+    if (!vm_current) {
+        /* no VM (a module's unit test without rt_init): report and abort */
+        const char *t = !strcmp(type, "STORAGE-CONDITION") ? "storage-condition"
+                        : !strcmp(type, "TYPE-ERROR")      ? "type-error"
+                                                           : type;
+        fprintf(stderr, "kons: %s: %s\n", t, msg);
+        abort();
+    }
     rt_streams_flush_standard();
     fflush(stdout);
     fprintf(stderr, "Unhandled %s: %s\n", type, msg);
@@ -50,7 +59,7 @@ static bool lisp_fbound(rt_value sym)
 static _Noreturn void signal_c(const char *type, const char *msg, rt_value initargs)
 {
     RT_ROOTS(initargs);
-    if (signal_depth < 3 && lisp_fbound(vm_s_signal_c_error)) {
+    if (vm_current && signal_depth < 3 && lisp_fbound(vm_s_signal_c_error)) {
         signal_depth++;
         rt_value a[3] = {RT_NIL, RT_NIL, initargs};
         RT_ROOTS(a[0], a[1], a[2]);
@@ -80,16 +89,15 @@ static char *describe_value(rt_value v)
         prin1_to_string = rt_intern_c("PRIN1-TO-STRING", "COMMON-LISP");
         rt_register_global(&prin1_to_string);
     }
-    if (signal_depth < 2 && lisp_fbound(prin1_to_string)) {
+    if (vm_current && signal_depth < 2 && lisp_fbound(prin1_to_string)) {
         rt_value s = rt_funcall(prin1_to_string, 1, &v);
         if (rt_stringp(s))
             return rt_string_to_utf8(s, NULL);
     }
+    if (signal_depth < 2)
+        return rt_print_to_utf8(v, true);
     char *out = malloc(64);
-    if (rt_fixnump(v))
-        snprintf(out, 64, "%lld", (long long)rt_fixnum_value(v));
-    else
-        snprintf(out, 64, "#<object %#llx>", (unsigned long long)v);
+    snprintf(out, 64, "#<object %#llx>", (unsigned long long)v);
     return out;
 }
 
@@ -112,8 +120,8 @@ _Noreturn void rt_type_error(rt_value datum, const char *expected_type)
 
 _Noreturn void rt_error_condition(rt_value condition)
 {
-    rt_value err = rt_intern_c("ERROR", "COMMON-LISP");
-    if (lisp_fbound(err))
+    rt_value err = vm_current ? rt_intern_c("ERROR", "COMMON-LISP") : RT_NIL;
+    if (vm_current && lisp_fbound(err))
         rt_funcall(err, 1, &condition);
     fallback("CONDITION", "a condition was signalled before the condition system was loaded");
 }

@@ -281,6 +281,8 @@ void rt_define_primitives(const rt_prim_def *defs, size_t n)
 rt_value rt_values(size_t n, const rt_value *vals)
 {
     vm_thread *T = vm_current;
+    if (!T) /* no VM (a module's unit test without rt_init): the primary value */
+        return n ? vals[0] : RT_NIL;
     if (n > VM_MV_LIMIT)
         rt_error("PROGRAM-ERROR", "too many values: %zu (the limit is %d)", n, VM_MV_LIMIT);
     memmove(T->mv, vals, n * sizeof *vals);
@@ -295,7 +297,7 @@ rt_value rt_values2(rt_value a, rt_value b)
 }
 
 size_t rt_values_count(void) { return vm_current->nvals; }
-size_t rt_funcall_values_count(void) { return vm_current->nvals; }
+size_t rt_funcall_values_count(void) { return vm_current ? vm_current->nvals : 1; }
 rt_value rt_value_n(size_t i) { return vm_current->nvals == 1 ? RT_NIL : vm_current->mv[i]; }
 
 /* ---- Errors from the VM ------------------------------------------------------------------ */
@@ -470,6 +472,11 @@ _Noreturn void rt_throw_toplevel(void)
 void rt_protect(void (*body)(void *), void (*cleanup)(void *), void *ctx)
 {
     vm_thread *T = vm_current;
+    if (!T) { /* no VM: errors abort the process, so there is nothing to unwind */
+        body(ctx);
+        cleanup(ctx);
+        return;
+    }
     vm_uw *e = uw_push(T, UW_CPROTECT);
     e->cleanup = cleanup;
     e->ctx = ctx;
