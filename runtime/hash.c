@@ -301,7 +301,7 @@ static bool key_equal(enum test_kind k, rt_value a, rt_value b)
 }
 
 /* The epoch as stored in the table (a fixnum). */
-static int64_t epoch_now(void) { return (int64_t)(rt_gc_epoch() & ((UINT64_C(1) << 61) - 1)); }
+static int64_t epoch_now(void) { return (int64_t)(rt_gc_epoch & ((UINT64_C(1) << 61) - 1)); }
 
 static size_t capacity(rt_value ht) { return rt_vector_length(rt_body(ht)[RT_HT_KV]) / 2; }
 

@@ -41,7 +41,6 @@ WEAK rt_value rt_values2(rt_value a, rt_value b)
     return a;
 }
 WEAK void rt_define_primitives(const rt_prim_def *defs, size_t n) { (void)defs, (void)n; }
-WEAK uint64_t rt_gc_epoch(void) { return 0; }
 
 WEAK bool rt_numberp(rt_value v)
 {

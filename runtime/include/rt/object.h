@@ -115,9 +115,9 @@ void rt_set_symbol_value(rt_value sym, rt_value v);
 size_t rt_funcall_values_count(void);
 /* rt-vm: evaluate a form (for #. in the reader). Weak default signals an error. */
 rt_value rt_eval(rt_value form);
-/* rt-gc: a counter that changes whenever a collection may have moved objects. Hash
- * tables whose keys hash by address rehash when it changed. Weak default: 0. */
-uint64_t rt_gc_epoch(void);
+/* rt-gc: rt_gc_epoch (rt/heap.h), a counter that changes whenever a collection may
+ * have moved objects. Hash tables whose keys hash by address rehash when it changed.
+ * (Merge of rt-gc and rt-obj: the variable of rt/heap.h replaces the function.) */
 
 /* ---- Well-known symbols -------------------------------------------------------------
  * Interned at startup and registered as GC roots: rt_sym_<c-name>. Package is one of
