@@ -493,6 +493,7 @@ void rt_protect(void (*body)(void *), void (*cleanup)(void *), void *ctx)
  * (the bytecode then runs their init forms), and NIL in the remaining locals. */
 static void parse_args(vm_thread *T, rt_value fn, rt_value *fp, size_t nargs, rt_value desc, size_t nlocals)
 {
+    RT_ROOTS(fn, desc);
     rt_value *d = rt_body(desc);
     size_t nreq = (size_t)rt_fixnum_value(d[0]), nopt = (size_t)rt_fixnum_value(d[1]);
     bool restp = !rt_null(d[2]), keyp = !rt_null(d[3]), allow = !rt_null(d[4]);

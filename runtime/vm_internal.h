@@ -205,7 +205,8 @@ extern bool vm_script_mode;
     X(kw_fun, "FUNCTION", "KEYWORD") X(kw_var, "VARIABLE", "KEYWORD")                    \
     X(standard_output, "*STANDARD-OUTPUT*", "COMMON-LISP")                               \
     X(macroexpand_hook, "*MACROEXPAND-HOOK*", "COMMON-LISP")                             \
-    X(storage_condition, "STORAGE-CONDITION", "COMMON-LISP")
+    X(storage_condition, "STORAGE-CONDITION", "COMMON-LISP")                           \
+    X(pct_defun, "%DEFUN", "KONS-SYSTEM") X(pct_defmacro, "%DEFMACRO", "KONS-SYSTEM")
 
 #define VM_DECL_SYM_(c, n, p) extern rt_value vm_s_##c;
 VM_SYMS(VM_DECL_SYM_)

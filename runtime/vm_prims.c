@@ -175,10 +175,16 @@ static rt_value macro_lambda(rt_value name, rt_value ll, rt_value body)
     lam = l2(vm_s_function, lam);
     rt_value call = l3(vm_s_apply, lam, cdrf);
     RT_ROOTS(call);
-    if (!rt_null(whole))
-        binds = rt_cons(l2(whole, fsym), binds);
-    if (!rt_null(envvar))
-        binds = rt_cons(l2(envvar, esym), binds);
+    rt_value b = RT_NIL;
+    RT_ROOTS(b);
+    if (!rt_null(whole)) {
+        b = l2(whole, fsym);
+        binds = rt_cons(b, binds);
+    }
+    if (!rt_null(envvar)) {
+        b = l2(envvar, esym);
+        binds = rt_cons(b, binds);
+    }
     rt_value ign = l2(vm_s_ignorable, esym);
     RT_ROOTS(ign);
     ign = l2(vm_s_declare, ign);
@@ -214,7 +220,7 @@ static rt_value m_defun(rt_value *a, size_t n)
     lam = rt_cons(vm_s_named_lambda, lam);
     lam = l2(vm_s_function, lam);
     rt_value q = quoted(name);
-    return l3(rt_intern_c("%DEFUN", "KONS-SYSTEM"), q, lam);
+    return l3(vm_s_pct_defun, q, lam);
 }
 
 static rt_value m_defmacro(rt_value *a, size_t n)
@@ -226,7 +232,7 @@ static rt_value m_defmacro(rt_value *a, size_t n)
     RT_ROOTS(lam);
     lam = l2(vm_s_function, lam);
     rt_value q = quoted(name);
-    return l3(rt_intern_c("%DEFMACRO", "KONS-SYSTEM"), q, lam);
+    return l3(vm_s_pct_defmacro, q, lam);
 }
 
 static rt_value m_lambda(rt_value *a, size_t n)

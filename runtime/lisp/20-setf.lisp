@@ -151,10 +151,10 @@
 (defsetf nth (n x) (v) `(%setcar (nthcdr ,n ,x) ,v))
 (defsetf nthcdr (n x) (v) `(%setcdr (nthcdr (1- ,n) ,x) ,v))
 
-(defsetf aref (array &rest subscripts) (v) `(%aset ,array ,v ,@subscripts))
+(defsetf aref (array &rest subscripts) (v) `(%aset ,array ,@subscripts ,v))
 (defsetf row-major-aref (array i) (v) `(%row-major-aset ,array ,i ,v))
-(defsetf bit (array &rest subscripts) (v) `(%aset ,array ,v ,@subscripts))
-(defsetf sbit (array &rest subscripts) (v) `(%aset ,array ,v ,@subscripts))
+(defsetf bit (array &rest subscripts) (v) `(%aset ,array ,@subscripts ,v))
+(defsetf sbit (array &rest subscripts) (v) `(%aset ,array ,@subscripts ,v))
 (defsetf svref %svset)
 (defsetf char %char-set)
 (defsetf schar %char-set)
@@ -179,7 +179,7 @@
         (if (consp cell) (rplaca cell v)
             (error 'type-error :datum index :expected-type `(integer 0 ,(1- (length seq)))))
         v)
-      (progn (%aset seq v index) v)))
+      (progn (%aset seq index v) v)))
 (defsetf elt %setelt)
 
 (defun %set-subseq (seq start end new)
