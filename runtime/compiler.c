@@ -1196,6 +1196,8 @@ typedef struct fs {
     int depth, maxdepth;
     int nslots, maxslots;
     int entries;     /* block/tagbody entries pushed at this point */
+    int last_ins;    /* start of the last instruction (peephole) */
+    int last_label;  /* code position of the last jump target */
 } fs;
 
 enum mode { M_EFFECT, M_VALUE, M_MV, M_TAIL };
@@ -1222,6 +1224,22 @@ static void emit(fs *s, int op, uint32_t a, int stack_delta)
 {
     if (a > VM_A_MAX)
         rt_error("PROGRAM-ERROR", "function too large to compile");
+    /* Peephole fusions, never across a jump target: FIX k + ADD/SUB -> ADDI/SUBI k;
+     * LREF i + LREF j -> LREF2 i j. */
+    if (s->ncode > 0 && s->last_label != s->ncode && s->last_ins == s->ncode - 1) {
+        uint32_t prev = s->code[s->ncode - 1];
+        if ((op == OP_ADD || op == OP_SUB) && VM_OP(prev) == OP_FIX) {
+            s->code[s->ncode - 1] = VM_INS(op == OP_ADD ? OP_ADDI : OP_SUBI, VM_A(prev));
+            adj(s, stack_delta);
+            return;
+        }
+        if (op == OP_LREF && VM_OP(prev) == OP_LREF && a < 0xFFF && VM_A(prev) < 0xFFF) {
+            s->code[s->ncode - 1] = VM_INS(OP_LREF2, VM_A(prev) | (a << 12));
+            adj(s, stack_delta);
+            return;
+        }
+    }
+    s->last_ins = s->ncode;
     emitw(s, VM_INS(op, a));
     adj(s, stack_delta);
 }
@@ -1268,7 +1286,7 @@ static int new_slot(fs *s)
     return i;
 }
 
-static int label_here(fs *s) { return s->ncode; }
+static int label_here(fs *s) { return s->last_label = s->ncode; }
 
 static int emit_jump(fs *s, int op, int stack_delta)
 {
@@ -1366,11 +1384,22 @@ static void cg_test(fs *s, node *n, bool jump_if_true, int *fix)
             return;
         }
     }
-    if (n->k == N_PRIM && jump_if_true && n->op == OP_EQ) {
-        cg(s, n->args[0], M_VALUE);
-        cg(s, n->args[1], M_VALUE);
-        *fix = emit_jump(s, OP_JEQ, -2);
-        return;
+    if (n->k == N_PRIM && jump_if_true) {
+        int jop = -1;
+        switch (n->op) {
+        case OP_LT: jop = OP_JLT; break;
+        case OP_GT: jop = OP_JGT; break;
+        case OP_LE: jop = OP_JLE; break;
+        case OP_GE: jop = OP_JGE; break;
+        case OP_NUMEQ: jop = OP_JNUMEQ; break;
+        case OP_EQ: jop = OP_JEQ; break;
+        }
+        if (jop >= 0) {
+            cg(s, n->args[0], M_VALUE);
+            cg(s, n->args[1], M_VALUE);
+            *fix = emit_jump(s, jop, -2);
+            return;
+        }
     }
     cg(s, n, M_VALUE);
     *fix = emit_jump(s, jump_if_true ? OP_JT : OP_JF, -1);
@@ -1829,7 +1858,7 @@ static rt_value cg_fun(cx *c, fun *f)
             else
                 emit(s, OP_NIL, 0, 1);
             emit(s, OP_LSETP, (uint32_t)p->v->slot, -1);
-            s->code[at] = (uint32_t)(s->ncode - (at + 1));
+            s->code[at] = (uint32_t)(label_here(s) - (at + 1));
         }
         if (p->v->special) {
             emit(s, OP_LREF, (uint32_t)p->v->slot, 1);
