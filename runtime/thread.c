@@ -55,6 +55,7 @@ void vm_threads_init(void)
 {
     vm_thread *t = vm_thread_new((size_t)8 << 20);
     t->id = 0;
+    t->name = RT_NO_VALUE; /* "main thread", made a string once objects exist */
     t->state = TS_RUNNABLE;
     all_threads = initial = t;
     nthreads = 1;
@@ -633,6 +634,8 @@ int64_t rt_threads_next_deadline_ns(void)
 void vm_threads_markers_init(void);
 void vm_threads_markers_init(void)
 {
+    if (initial->name == RT_NO_VALUE)
+        initial->name = rt_string_from_cstr("main thread");
     mutex_marker = rt_intern_c("MUTEX", "KONS");
     rt_register_global(&mutex_marker);
     cv_marker = rt_intern_c("CONDITION-VARIABLE", "KONS");

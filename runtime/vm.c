@@ -1443,19 +1443,109 @@ L_UNBINDTO:
     NEXT;
 }
 
-/* ---- Backtrace -------------------------------------------------------------------------- */
+/* ---- Backtrace and printing of functions --------------------------------------------- */
+
+#include "rt/printer.h"
+#include "rt/stream.h"
+
+/* "NAME" or "(LAMBDA (X Y))" into a malloc'd string. */
+static char *function_label(rt_value fn)
+{
+    rt_value name = rt_function_name(fn);
+    if (!rt_null(name))
+        return rt_print_to_utf8(name, true);
+    rt_value ll = RT_NIL;
+    if (rt_widetagp(fn, RT_WT_FUNCTION))
+        ll = rt_body(rt_function_code(fn))[RT_CODE_DEBUG];
+    char *lls = rt_null(ll) ? strdup("()") : rt_print_to_utf8(ll, true);
+    size_t n = strlen(lls) + 16;
+    char *out = malloc(n);
+    snprintf(out, n, "(LAMBDA %s)", lls);
+    free(lls);
+    return out;
+}
 
 void rt_vm_backtrace(void *file, int max_frames)
 {
     FILE *f = file;
     vm_thread *T = vm_current;
     int k = 0;
+    rt_value plen = rt_intern_c("*PRINT-LENGTH*", "COMMON-LISP"), plev = rt_intern_c("*PRINT-LEVEL*", "COMMON-LISP");
+    size_t depth = T->nbind;
+    bind_push(T, plen, rt_fixnum(5));
+    bind_push(T, plev, rt_fixnum(3));
     for (size_t i = T->nctl; i-- > 0 && k < max_frames; k++) {
-        rt_value name = rt_function_name(T->ctl[i].fn);
-        char *s = NULL;
-        if (rt_symbolp(name))
-            s = rt_string_to_utf8(rt_symbol_name(name), NULL);
-        fprintf(f, "%d: (%s ...)\n", k, s ? s : (rt_null(name) ? "LAMBDA" : "(SETF ...)"));
-        free(s);
+        vm_ctl *c = &T->ctl[i];
+        char *label = function_label(c->fn);
+        fprintf(f, "%d: (%s", k, label);
+        free(label);
+        if (rt_widetagp(c->fn, RT_WT_FUNCTION)) {
+            rt_value code = rt_function_code(c->fn);
+            size_t np = rt_code_meta_of(code)->nparams;
+            for (size_t j = 0; j < np && j < 8; j++) {
+                rt_value v = c->fp[j];
+                char *s = v == RT_NO_VALUE ? strdup("#<unsupplied>") : rt_print_to_utf8(v, true);
+                fprintf(f, " %s", s);
+                free(s);
+            }
+        }
+        fprintf(f, ")\n");
     }
+    vm_unbind_to(T, depth);
+}
+
+/* #<FUNCTION NAME>, #<FUNCTION (LAMBDA (X)) {ADDR}>, #<CLOSURE (LAMBDA ...) {ADDR}> as SBCL
+ * prints them. */
+static void print_function(rt_value fn, rt_value stream, bool escape)
+{
+    (void)escape;
+    char addr[24];
+    rt_value name = rt_function_name(fn);
+    bool closure = rt_widetagp(fn, RT_WT_FUNCTION) && rt_info(fn) > 0;
+    char *label = function_label(fn);
+    rt_write_cstr(stream, closure ? "#<CLOSURE " : "#<FUNCTION ");
+    rt_write_cstr(stream, label);
+    free(label);
+    if (rt_null(name) || closure) {
+        rt_write_cstr(stream, " ");
+        rt_write_cstr(stream, rt_print_address(fn, addr));
+    }
+    rt_write_cstr(stream, ">");
+}
+
+static void print_other(rt_value x, rt_value stream, bool escape)
+{
+    (void)escape;
+    char addr[24];
+    const char *kind = "OBJECT";
+    switch (rt_widetag(x)) {
+    case RT_WT_CODE: kind = "CODE-COMPONENT"; break;
+    case RT_WT_FDEFN: kind = "FDEFN"; break;
+    case RT_WT_VALUE_CELL: kind = "VALUE-CELL"; break;
+    case RT_WT_THREAD: {
+        rt_write_cstr(stream, "#<KONS:THREAD ");
+        char *s = rt_print_to_utf8(rt_body(x)[0], true);
+        rt_write_cstr(stream, s);
+        free(s);
+        rt_write_cstr(stream, " ");
+        rt_write_cstr(stream, rt_print_address(x, addr));
+        rt_write_cstr(stream, ">");
+        return;
+    }
+    }
+    rt_write_cstr(stream, "#<");
+    rt_write_cstr(stream, kind);
+    rt_write_cstr(stream, " ");
+    rt_write_cstr(stream, rt_print_address(x, addr));
+    rt_write_cstr(stream, ">");
+}
+
+void vm_printer_hooks_init(void)
+{
+    rt_printer_set_hook(RT_WT_FUNCTION, print_function);
+    rt_printer_set_hook(RT_WT_PRIMITIVE, print_function);
+    rt_printer_set_hook(RT_WT_CODE, print_other);
+    rt_printer_set_hook(RT_WT_FDEFN, print_other);
+    rt_printer_set_hook(RT_WT_VALUE_CELL, print_other);
+    rt_printer_set_hook(RT_WT_THREAD, print_other);
 }
