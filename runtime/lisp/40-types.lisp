@@ -397,6 +397,10 @@
            (values (and (or (eq lo2 '*) (and (not (eq lo1 '*)) (>= lo1 lo2)))
                         (or (eq hi2 '*) (and (not (eq hi1 '*)) (<= hi1 hi2))))
                    t)))
+        ((and (consp t1) (member (car t1) '(simple-array array vector simple-vector string
+                                             simple-string base-string bit-vector simple-bit-vector))
+              (symbolp t2))
+         (subtypep (%array-type-approx t1) t2))
         ((and (symbolp t1) (symbolp t2))
          (let ((l1 (%find-layout t1)) (entry (assoc t1 *standard-supertypes*)))
            (cond (l1 (values (if (or (member t2 (%layout-ancestors l1))
@@ -409,6 +413,17 @@
                                 (if (%known-atomic-type-p t2) t nil)))
                  (t (values nil nil)))))
         (t (values nil nil))))
+
+;; The atomic array type a compound one is a subtype of, for SUBTYPEP.
+(defun %array-type-approx (type)
+  (let ((head (car type)) (elt (cadr type)))
+    (cond ((and (member head '(simple-array array vector))
+                (member elt '(character base-char standard-char)))
+           (if (eq head 'simple-array) 'simple-string 'string))
+          ((and (eq head 'simple-array) (consp (caddr type)) (null (cdr (caddr type))) (eq elt t))
+           'simple-vector)
+          ((eq head 'vector) 'vector)
+          (t head))))
 
 (defun type-of (x)
   (cond ((null x) 'null)
