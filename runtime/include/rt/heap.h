@@ -6,17 +6,36 @@
  *     across such a call must be registered as a root: RT_ROOTS(a, b, ...) in the scope
  *     that owns the variables (they are unregistered when the scope ends), or
  *     rt_root_push/rt_root_pop by hand. Long-lived C globals use rt_register_global.
+ *     Run your code under KONS_GC_TORTURE=1 KONS_VERIFY_HEAP=1: every allocation then
+ *     moves every young object, so a forgotten root shows up at once.
  *  2. Every store of anything (pointer or raw bytes) into a heap object goes through
- *     RT_STORE / rt_set_car / rt_set_cdr / rt_store_raw / rt_touch, which mark the page.
- *     Page marks are both the generational remembered set and the checkpoint's dirty set.
- *     Objects just allocated by the caller and still in the nursery may be initialised
- *     with plain stores (the nursery is never checkpointed and never remembered).
+ *     RT_STORE / rt_set_car / rt_set_cdr / rt_store_values / rt_store_raw / rt_touch,
+ *     which mark the page. Page marks are both the generational remembered set and the
+ *     checkpoint's dirty set, and RT_STORE also feeds the incremental marker.
+ *     The ONE exception: an object you have just allocated may be initialised with plain
+ *     stores (body[i] = x) UNTIL YOUR NEXT CALL THAT MAY ALLOCATE. After that call the
+ *     object may have been promoted to old space (or, if big, was allocated there) and
+ *     a plain store would hide an old->young pointer from the GC. So a loop
+ *     `for (i...) rt_body(v)[i] = rt_cons(...)` is wrong twice: write
+ *     `x = rt_cons(...); RT_STORE(rt_body(v)[i], x);` (v rooted; rt_body(v) re-read after
+ *     the allocation: racks move with their objects, and C may evaluate &slot first).
+ *     Raw words (string characters, limbs, floats) may be written plainly under the same
+ *     rule, or with rt_store_raw / rt_touch afterwards.
  *  3. Non-local exits (longjmp across C frames) restore the root stack depth saved at the
  *     catch point with rt_root_depth / rt_root_restore.
+ *  4. Weak pointers are read with rt_weak_pointer_value (not rt_cell_of(wp)->payload):
+ *     during incremental marking the read must shade the target.
+ *  5. Old-space addresses never change; nursery objects move at every minor GC and
+ *     rt_gc_epoch is bumped each time. An eq/eql hash table hashing addresses records
+ *     rt_gc_epoch when it hashes a key that is rt_in_nursery(); when the epoch has moved
+ *     since, it rehashes before a lookup misses.
  *
  * Environment switches (read at rt_heap_init):
- *   KONS_GC_TORTURE=N   collect every N allocations (1: every allocation)
+ *   KONS_GC_TORTURE=N   collect every N allocations (1: every allocation): a minor GC
+ *                       plus an incremental major step, with major cycles back to back
  *   KONS_VERIFY_HEAP=1  verify the whole heap before and after every collection
+ *                       (aborts with a message naming the bad object)
+ *   KONS_GC_VERBOSE=1   one line on stderr per major cycle
  */
 #ifndef RT_HEAP_H
 #define RT_HEAP_H
@@ -40,19 +59,98 @@ void rt_heap_fini(void);
 /* All allocators may collect. Arguments passed by value are protected by the allocator
  * itself; the caller protects everything else it holds (rule 1). When the heap is
  * exhausted they call the storage-condition hook (rt_heap_set_oom_handler), which must
- * not return; with no hook installed they print a message and abort. */
-rt_value rt_cons(rt_value car, rt_value cdr);
+ * not return; with no hook installed they print a message and abort.
+ *
+ * The nursery is one bump region [start, rt_nursery_limit_): rt_cons and rt_alloc_object
+ * are inline and take a slow path (a call) only when the nursery is full, or on every
+ * allocation in torture mode (rt_nursery_limit_ is then kept at the top). The VM may
+ * inline the same fast path: bump rt_nursery_top_ by a multiple of 16 when it stays
+ * <= rt_nursery_limit_, else call the slow function. */
+extern uintptr_t rt_nursery_top_, rt_nursery_limit_;
+extern uintptr_t rt_nursery_start_, rt_nursery_end_;   /* the whole nursery region */
+rt_value rt_cons_slow_(rt_value car, rt_value cdr);
+rt_value rt_alloc_object_slow_(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed);
+/* Racks bigger than this (bytes, headers included) never enter the nursery. */
+#define RT_NURSERY_MAX_RACK_BYTES (UINT64_C(32) << 10)
 
-/* A header cell with no rack (payload kind VALUE or RAW). */
-rt_value rt_alloc_cell(unsigned widetag, uint64_t info, uint64_t payload);
+static inline rt_value rt_cons(rt_value car, rt_value cdr)
+{
+    uintptr_t p = rt_nursery_top_;
+    if (__builtin_expect(p + 16 <= rt_nursery_limit_, 1)) {
+        rt_nursery_top_ = p + 16;
+        rt_cons_cell *c = (rt_cons_cell *)p;
+        c->car = car;
+        c->cdr = cdr;
+        return (rt_value)p | RT_TAG_CONS;
+    }
+    return rt_cons_slow_(car, cdr);
+}
+
+/* A header cell with no rack (payload kind VALUE or RAW): double-floats, fdefns,
+ * value cells, weak pointers, foreign pointers. */
+rt_value rt_alloc_cell_slow_(unsigned widetag, uint64_t info, uint64_t payload);
+static inline rt_value rt_alloc_cell(unsigned widetag, uint64_t info, uint64_t payload)
+{
+    uintptr_t p = rt_nursery_top_;
+    if (__builtin_expect(p + 16 <= rt_nursery_limit_, 1)) {
+        rt_nursery_top_ = p + 16;
+        rt_header_cell *c = (rt_header_cell *)p;
+        c->header = rt_make_header(widetag, info);
+        c->payload = payload;
+        return (rt_value)p | RT_TAG_OBJECT;
+    }
+    return rt_alloc_cell_slow_(widetag, info, payload);
+}
 
 /* A header cell and its rack of body_words words, the first nboxed of them boxed.
- * Boxed words start as NIL, raw words as zero. */
-rt_value rt_alloc_object(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed);
+ * Boxed words start as NIL, raw words as zero. In the nursery the rack follows its cell. */
+static inline rt_value rt_alloc_object(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed)
+{
+    size_t rack_words = (RT_RACK_HEADER_WORDS + body_words + 1) & ~(size_t)1;
+    size_t bytes = 16 + rack_words * 8;
+    uintptr_t p = rt_nursery_top_;
+    if (__builtin_expect(body_words < RT_NURSERY_MAX_RACK_BYTES / 8
+                         && rack_words * 8 <= RT_NURSERY_MAX_RACK_BYTES && nboxed <= body_words
+                         && p + bytes <= rt_nursery_limit_, 1)) {
+        rt_nursery_top_ = p + bytes;
+        rt_header_cell *c = (rt_header_cell *)p;
+        rt_rack *r = (rt_rack *)(p + 16);
+        c->header = rt_make_header(widetag, info);
+        c->payload = (uint64_t)(uintptr_t)r;
+        r->header = rt_make_rack_header(rack_words, nboxed);
+        r->owner = (uint64_t)p;
+        size_t i = 0;
+        for (; i < nboxed; i++)
+            r->body[i] = RT_NIL;
+        for (; i < rack_words - RT_RACK_HEADER_WORDS; i++)
+            r->body[i] = 0;
+        return (rt_value)p | RT_TAG_OBJECT;
+    }
+    return rt_alloc_object_slow_(widetag, info, body_words, nboxed);
+}
 
 /* Replaces an object's rack with a fresh one (adjust-array, change-class): the old rack
- * becomes garbage. Contents are not copied. */
+ * becomes garbage. Contents are not copied. Copy what you need from the old rack BEFORE
+ * your next allocation, and fill the new rack with RT_STORE (it belongs to an existing,
+ * possibly old, object: rule 2's exception does not apply). */
 void rt_realloc_rack(rt_value obj, size_t body_words, size_t nboxed);
+
+/* Static space: cells that are never collected nor moved and are roots (scanned whole at
+ * every collection). NIL and T are the first two (RT_NIL, RT_T); the objects module
+ * writes their header and payload at startup (payload = a rack from rt_alloc_object's
+ * rack, whose owner word it sets to the static cell: see rt_static_adopt_rack).
+ * rt_alloc_static_cell returns a further zeroed static cell (up to 4 MiB of them). */
+rt_value rt_alloc_static_cell(unsigned widetag, uint64_t info, uint64_t payload);
+/* Moves the rack of `donor` (a fresh object of the same shape) to the static cell
+ * `static_obj` (whose header the caller has written): sets payload and owner. */
+void rt_static_adopt_rack(rt_value static_obj, rt_value donor);
+
+/* Where a value lives. */
+static inline bool rt_in_nursery(rt_value v)
+{
+    uintptr_t a = (uintptr_t)rt_addr(v);
+    return rt_pointerp(v) && a >= rt_nursery_start_ && a < rt_nursery_end_;
+}
 
 typedef void (*rt_oom_handler)(void);
 void rt_heap_set_oom_handler(rt_oom_handler h);
@@ -106,6 +204,10 @@ static inline void rt_root_frame_end_(rt_root_frame_ *f) { rt_root_restore(f->de
 extern uint8_t *rt_card_table;            /* indexed by (addr - RT_HEAP_BASE) >> RT_PAGE_SHIFT */
 extern volatile int rt_gc_marking;        /* incremental marking in progress */
 void rt_gc_shade_(rt_value old);          /* snapshot-at-the-beginning: keep old reachable */
+/* The marking-time half of the barrier: shades the overwritten value (SATB: everything
+ * reachable when marking began gets marked) and the stored one (so no marked, scanned
+ * object ever points to an unmarked one: the verifier checks this). */
+void rt_gc_barrier_marking_(rt_value old, rt_value v);
 
 static inline void rt_touch(const void *addr)
 {
@@ -115,13 +217,17 @@ static inline void rt_touch(const void *addr)
 static inline void rt_store(rt_value *slot, rt_value v)
 {
     if (__builtin_expect(rt_gc_marking, 0))
-        rt_gc_shade_(*slot);
+        rt_gc_barrier_marking_(*slot, v);
     rt_touch(slot);
     *slot = v;
 }
 #define RT_STORE(slot, v) rt_store(&(slot), (v))
-/* Raw bytes into a heap object (strings, limbs, floats): marks every page touched. */
+/* Raw bytes into a heap object (strings, limbs, floats): marks every page touched.
+ * Never for boxed words (it does not feed the marker): use rt_store_values. */
 void rt_store_raw(void *dst, const void *src, size_t len);
+/* n values into boxed slots (memmove semantics, overlapping ranges allowed), with the
+ * barrier: replace, adjust-array, vector growth. */
+void rt_store_values(rt_value *dst, const rt_value *src, size_t n);
 
 static inline rt_value rt_car(rt_value c) { return rt_cons_of(c)->car; }
 static inline rt_value rt_cdr(rt_value c) { return rt_cons_of(c)->cdr; }
@@ -130,18 +236,96 @@ static inline void rt_set_cdr(rt_value c, rt_value v) { rt_store(&rt_cons_of(c)-
 
 /* ---- Collection ------------------------------------------------------------------ */
 
+/* Minor GC: promotes every live nursery object to old space (and runs a major step when
+ * a major cycle is under way). */
 void rt_gc_minor(void);
+/* A complete, stop-the-world collection of everything (finishes any incremental cycle,
+ * then runs a whole new one). Weak pointers to dead objects are cleared and finalizers
+ * of dead objects queued (and run before it returns). */
 void rt_gc_full(void);
-/* A safepoint: lets an incremental major collection take a bounded step. */
+/* A safepoint: when a major cycle is under way and at least 4 ms have passed since the
+ * collector last worked, does a bounded step of marking or sweeping (about 1 ms);
+ * otherwise returns at once (a load and a compare when no cycle runs). So the VM may call
+ * it at every safepoint; the desktop's event loop calls it when idle. Allocation drives
+ * the collector anyway: rt_gc_step only helps a cycle finish when little is allocated. */
 void rt_gc_step(void);
+/* Begins an incremental major cycle now if none is running (normally started when old
+ * space has grown by half since the last cycle's end). */
+void rt_gc_start_major(void);
 
 typedef struct rt_gc_stats {
-    uint64_t minor_count, major_count;
+    uint64_t minor_count, major_count;  /* major_count: completed major cycles */
     uint64_t bytes_allocated;          /* since start */
-    uint64_t old_bytes_in_use;
+    uint64_t old_bytes_in_use;         /* live cells + racks in old space (by slot size) */
     uint64_t last_pause_ns, max_pause_ns;
+    uint64_t old_bytes_committed;      /* pages of old space in use */
+    uint64_t bytes_promoted;           /* nursery -> old, since start */
+    uint64_t epoch;                    /* = rt_gc_epoch */
 } rt_gc_stats;
 void rt_gc_get_stats(rt_gc_stats *out);
+
+/* Called after every pause (a minor GC with its major step, a step from rt_gc_step, a
+ * full collection) with its length in wall-clock time and in CPU time of the thread (the
+ * two differ when the OS preempts the process during the pause); for benchmarks and the
+ * UI's frame-time meter. */
+enum rt_gc_pause_kind { RT_GC_PAUSE_MINOR, RT_GC_PAUSE_STEP, RT_GC_PAUSE_FULL };
+typedef void (*rt_gc_pause_hook)(enum rt_gc_pause_kind kind, uint64_t wall_ns, uint64_t cpu_ns);
+void rt_gc_set_pause_hook(rt_gc_pause_hook hook);
+
+/* Bumped by every minor GC (nursery objects moved). See rule 5. */
+extern uint64_t rt_gc_epoch;
+
+/* Checks every invariant of the heap now (see runtime/README.md, "Heap and GC"); aborts
+ * with a message naming the bad object. KONS_VERIFY_HEAP=1 runs it around collections. */
+void rt_heap_verify(const char *when);
+
+/* ---- Weak pointers ----------------------------------------------------------------
+ * An RT_WT_WEAK_POINTER cell holds its target weakly: once the target is otherwise
+ * unreachable, a major collection replaces the payload by RT_UNBOUND. (A minor GC treats
+ * it strongly: a young target is promoted and cleared by the next major cycle.) */
+rt_value rt_make_weak_pointer(rt_value target);
+/* The target, or RT_UNBOUND when it has been collected (rule 4). */
+static inline rt_value rt_weak_pointer_value(rt_value wp)
+{
+    rt_value v = (rt_value)rt_cell_of(wp)->payload;
+    if (__builtin_expect(rt_gc_marking, 0))
+        rt_gc_shade_(v);
+    return v;
+}
+
+/* ---- Weak vectors: the storage of weak hash tables ---------------------------------
+ * An RT_WT_WEAK_VECTOR is a vector of npairs (key, value) pairs whose references the
+ * major GC holds weakly according to its kind (ephemeron semantics for KEY and VALUE:
+ * with RT_WEAK_KEY the value is kept alive only as long as the key is). When a pair is
+ * dead the GC replaces both words with RT_TOMBSTONE and adds 1 to the fixnum in word 0
+ * (the table reads and resets that count to keep its own count right and to know it
+ * holds tombstones). Layout of the rack: body[0] = cleared count (fixnum),
+ * body[1 + 2i] = key i, body[2 + 2i] = value i; header info = npairs << 3 | kind.
+ * Empty pairs hold RT_EMPTY (never traced). Keys and values that are not heap pointers,
+ * or live in static space, never die. Minor GCs treat weak vectors strongly. */
+enum rt_weak_kind { RT_WEAK_KEY = 1, RT_WEAK_VALUE = 2, RT_WEAK_KEY_AND_VALUE = 3, RT_WEAK_KEY_OR_VALUE = 4 };
+rt_value rt_make_weak_vector(size_t npairs, enum rt_weak_kind kind);
+static inline size_t rt_weak_vector_npairs(rt_value wv) { return (size_t)(rt_info(wv) >> 3); }
+static inline enum rt_weak_kind rt_weak_vector_kind(rt_value wv) { return (enum rt_weak_kind)(rt_info(wv) & 7); }
+/* Reading a key or value out of a weak vector during marking must shade it (rule 4). */
+static inline rt_value rt_weak_vector_ref(rt_value wv, size_t index_in_body)
+{
+    rt_value v = rt_body(wv)[index_in_body];
+    if (__builtin_expect(rt_gc_marking, 0))
+        rt_gc_shade_(v);
+    return v;
+}
+
+/* ---- Finalizers --------------------------------------------------------------------
+ * rt_gc_finalize(obj, fn, data): after obj has become unreachable and been collected,
+ * fn(data) is called once, outside the collector (at the end of the allocation or
+ * rt_gc_* call that found it dead), on the Lisp thread. fn gets only data (the object
+ * is gone): keep there what is needed to release the native resource. fn must not
+ * allocate Lisp objects or longjmp. The registration does not keep obj alive. */
+typedef void (*rt_finalizer_fn)(void *data);
+void rt_gc_finalize(rt_value obj, rt_finalizer_fn fn, void *data);
+/* Runs the finalizers queued so far (also done automatically). */
+void rt_gc_run_finalizers(void);
 
 /* ---- Page / space API for the checkpointer ---------------------------------------- */
 

@@ -14,7 +14,7 @@
  *     [ IEEE-754 single, bits 63..32 ][  0 ...........      ]  0 1 1 1   single-float
  *     [  0  ...............][ index of the immediate  ]        1 0 0 1   special immediate
  *                                                              1 0 1 1   rack header word
- *                                                              1 1 0 1   (reserved)
+ *                                                              1 1 0 1   forwarded rack (GC only)
  *                                                              1 1 1 1   cell header word
  *
  * Why this layout:
@@ -53,6 +53,9 @@ typedef uint64_t rt_value;
 #define RT_TAG_SINGLE     UINT64_C(0x7)
 #define RT_TAG_IMMEDIATE  UINT64_C(0x9)
 #define RT_TAG_RACKHDR    UINT64_C(0xB)
+/* Word 0 of a nursery rack already copied by a minor GC: new address | this tag. Never
+ * seen outside the collector. */
+#define RT_TAG_FWDRACK    UINT64_C(0xD)
 #define RT_TAG_CELLHDR    UINT64_C(0xF)
 
 #define RT_ACCESS_SHIFT   60
@@ -145,8 +148,11 @@ static inline bool rt_eq(rt_value a, rt_value b)
 
 /* The heap lives at a fixed virtual address range so a world written to disk maps back
  * with no relocation (DESIGN.md, CLOSOS 1.3.3). rt/heap.h divides it into spaces. */
-#define RT_HEAP_BASE      UINT64_C(0x0000100000000000)   /* 16 TiB */
-#define RT_HEAP_LIMIT     UINT64_C(0x0000140000000000)   /* 4 TiB of address space */
+/* 32 TiB: not 16 TiB, which lies inside AddressSanitizer's shadow memory on x86-64
+ * ([0x02008fff7000, 0x10007fff7fff]): ./tests/run --sanitize and the fuzz targets need the
+ * heap to map there too. */
+#define RT_HEAP_BASE      UINT64_C(0x0000200000000000)   /* 32 TiB */
+#define RT_HEAP_LIMIT     UINT64_C(0x0000240000000000)   /* 4 TiB of address space */
 #define RT_STATIC_BASE    RT_HEAP_BASE                   /* static space comes first */
 
 /* NIL and T are symbols in static space at fixed addresses, so they are compile-time
@@ -201,7 +207,10 @@ enum rt_widetag {
     RT_WT_FORWARD,         /* a nursery cell that was moved: payload = new pointer */
     RT_WT_SYMBOL,          /* rack: see rt/object.h */
     RT_WT_DOUBLE_FLOAT,    /* raw: the IEEE-754 bits */
-    RT_WT_BIGNUM,          /* rack of raw GMP limbs; info = limb count, bit 51 of info = sign */
+    RT_WT_BIGNUM,          /* rack of raw GMP limbs; info = limb count, bit 51 of info = sign.
+                            * Sign and magnitude: the limbs (mp_limb_t, least significant
+                            * first) hold |n| with no leading zero limb; a bignum never
+                            * holds a value that fits a fixnum (rt/number.h normalises). */
     RT_WT_RATIO,           /* rack: numerator, denominator */
     RT_WT_COMPLEX,         /* rack: real, imaginary */
     RT_WT_SIMPLE_VECTOR,   /* rack of values; info = length */
@@ -233,6 +242,7 @@ enum rt_widetag {
     RT_WT_STREAM,          /* rack */
     RT_WT_THREAD,          /* rack */
     RT_WT_RANDOM_STATE,    /* rack of raw words */
+    RT_WT_WEAK_VECTOR,     /* rack of (key, value) pairs traced weakly: see rt/heap.h */
     RT_WT_LIMIT_
 };
 

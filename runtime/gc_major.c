@@ -1,0 +1,405 @@
+/* runtime/gc_major.c: the old-space collector: incremental mark-sweep with side mark
+ * bitmaps, weak pointers, weak vectors (ephemerons) and finalizers.
+ *
+ * Marking is snapshot-at-the-beginning (SATB): a cycle starts right after a minor GC
+ * (empty nursery) by shading the roots; from then on the barrier (rt_store) shades the
+ * value a store overwrites, so everything reachable at the start gets marked, and also
+ * the value stored, so that no scanned (black) object ever points to an unmarked (white)
+ * one. Objects allocated in old space during marking, promoted ones included, are marked
+ * and queued (grey): their fields were written without the barrier. Marking never writes
+ * into objects (the bitmap is apart), so it dirties no page the checkpointer would save.
+ *
+ * Work is done in slices: after every minor GC (gc_major_work with a deadline) and from
+ * rt_gc_step. Big racks are scanned in chunks (a mark-stack entry is a cell and the index
+ * of the next boxed word), so no slice is longer than one chunk past its deadline.
+ * Termination (empty mark stack) is atomic: ephemerons of weak vectors are iterated to a
+ * fixpoint, dead weak entries and weak pointers cleared, finalizers of dead objects
+ * queued. Then sweeping runs lazily page by page (also on demand from the cell
+ * allocator): unmarked cells go on the free list and their racks are freed; each swept
+ * page's mark bits are cleared, so the bitmap is all zero when the next cycle begins.
+ */
+#include "gc_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define H gc_H
+#define CHUNK_WORDS 4096
+
+/* The mark stack is one big reserved mapping (rt_heap_init): it never moves or copies,
+ * so pushing costs the same at depth 10 and at depth 10 million (a realloc'd stack
+ * copied hundreds of MB inside a pause). */
+void gc_mark_push(uintptr_t cell, uint64_t start)
+{
+    if (H.msp == H.mcap) {
+        fprintf(stderr, "kons: fatal heap error: mark stack overflow (%zu entries)\n", H.msp);
+        abort();
+    }
+    H.mstack[H.msp++] = (gc_mentry){cell, start};
+}
+
+void gc_shade(rt_value v)
+{
+    if (!rt_pointerp(v))
+        return;
+    uintptr_t a = (uintptr_t)(v & RT_ADDR_MASK);
+    if (a >= GC_CELLS_START && a < H.cells_top && gc_mark(a))
+        gc_mark_push(a, 0);
+}
+
+void rt_gc_shade_(rt_value old)
+{
+    if (rt_gc_marking)
+        gc_shade(old);
+}
+
+void rt_gc_barrier_marking_(rt_value old, rt_value v)
+{
+    gc_shade(old);
+    gc_shade(v);
+}
+
+static void shade_visit(rt_value *slot, void *ctx)
+{
+    (void)ctx;
+    gc_shade(*slot);
+}
+
+/* Scans one mark-stack entry; returns the work done (words). */
+static size_t scan_entry(gc_mentry e)
+{
+    uint64_t *w = (uint64_t *)e.cell;
+    if (!gc_is_header(w[0])) {
+        gc_shade(w[0]);
+        gc_shade(w[1]);
+        return 2;
+    }
+    unsigned wt = rt_header_widetag(w[0]);
+    switch (rt_widetag_payload(wt)) {
+    case RT_PAYLOAD_RAW:
+        return 1;
+    case RT_PAYLOAD_VALUE:
+        if (wt == RT_WT_WEAK_POINTER)
+            gc_vec_push(&H.weak_ptrs, e.cell);
+        else
+            gc_shade(w[1]);
+        return 2;
+    case RT_PAYLOAD_RACK:
+        break;
+    }
+    if (wt == RT_WT_WEAK_VECTOR) {
+        if (e.start == 0)
+            gc_vec_push(&H.weak_vecs, e.cell);
+        return 2;
+    }
+    rt_rack *r = (rt_rack *)(uintptr_t)w[1];
+    if (!r)
+        return 1;
+    uint64_t nb = rt_rack_nboxed(r);
+    uint64_t from = e.start, to = nb;
+    if (from >= nb)
+        return 1;   /* the rack was replaced by a shorter one meanwhile */
+    if (nb - from > CHUNK_WORDS) {
+        to = from + CHUNK_WORDS;
+        gc_mark_push(e.cell, to);
+    }
+    for (uint64_t i = from; i < to; i++)
+        gc_shade(r->body[i]);
+    return 2 + (to - from);
+}
+
+/* Marks until the stack is empty or `budget` words of work were done; true if empty. */
+static bool mark_some(uint64_t budget, uint64_t *work)
+{
+    uint64_t done = 0;
+    while (H.msp) {
+        gc_mentry e = H.mstack[--H.msp];
+        done += scan_entry(e);
+        if (done >= budget) {
+            *work += done;
+            return H.msp == 0;
+        }
+    }
+    *work += done;
+    return true;
+}
+
+void gc_start_marking(void)
+{
+    H.phase = GC_MARK;
+    rt_gc_marking = 1;
+    H.weak_ptrs.n = H.weak_vecs.n = 0;
+    gc_visit_roots(shade_visit, NULL);
+    for (uintptr_t c = GC_STATIC_START; c < H.static_top; c += 16)
+        if (*(uint64_t *)c)
+            gc_mark_push(c, 0);
+    if (H.verbose)
+        fprintf(stderr, "kons gc: major cycle %llu begins, %llu MiB live\n",
+                (unsigned long long)H.major_count + 1, (unsigned long long)(H.live_bytes >> 20));
+}
+
+static inline bool alive(rt_value v)
+{
+    if (!rt_pointerp(v))
+        return true;
+    uintptr_t a = (uintptr_t)(v & RT_ADDR_MASK);
+    return !(a >= GC_CELLS_START && a < H.cells_top) || gc_marked(a);
+}
+
+static rt_value *weak_body(uintptr_t cell)
+{
+    rt_rack *r = (rt_rack *)(uintptr_t)((uint64_t *)cell)[1];
+    return r ? r->body : NULL;
+}
+
+static size_t weak_npairs(uintptr_t cell)
+{
+    rt_rack *r = (rt_rack *)(uintptr_t)((uint64_t *)cell)[1];
+    size_t n = (size_t)(rt_header_info(((uint64_t *)cell)[0]) >> 3);
+    size_t cap = r ? (rt_rack_nboxed(r) - 1) / 2 : 0;   /* never trust info beyond the rack */
+    return n < cap ? n : cap;
+}
+
+/* One pass of ephemeron propagation; true when it shaded something. */
+static bool propagate_weak_vectors(void)
+{
+    bool changed = false;
+    for (size_t i = 0; i < H.weak_vecs.n; i++) {
+        uintptr_t c = H.weak_vecs.v[i];
+        rt_value *b = weak_body(c);
+        unsigned kind = (unsigned)(rt_header_info(((uint64_t *)c)[0]) & 7);
+        size_t n = weak_npairs(c);
+        for (size_t j = 0; b && j < n; j++) {
+            rt_value k = b[1 + 2 * j], v = b[2 + 2 * j];
+            bool ak = alive(k), av = alive(v);
+            if (ak == av)
+                continue;
+            if ((kind == RT_WEAK_KEY && ak) || (kind == RT_WEAK_KEY_OR_VALUE && ak)) {
+                gc_shade(v);
+                changed = true;
+            } else if ((kind == RT_WEAK_VALUE && av) || (kind == RT_WEAK_KEY_OR_VALUE && av)) {
+                gc_shade(k);
+                changed = true;
+            }
+        }
+    }
+    return changed;
+}
+
+static void clear_weak(void)
+{
+    for (size_t i = 0; i < H.weak_vecs.n; i++) {
+        uintptr_t c = H.weak_vecs.v[i];
+        rt_value *b = weak_body(c);
+        unsigned kind = (unsigned)(rt_header_info(((uint64_t *)c)[0]) & 7);
+        size_t n = weak_npairs(c);
+        int64_t cleared = 0;
+        for (size_t j = 0; b && j < n; j++) {
+            rt_value *kp = &b[1 + 2 * j], *vp = &b[2 + 2 * j];
+            bool ak = alive(*kp), av = alive(*vp), dead;
+            switch (kind) {
+            case RT_WEAK_KEY: dead = !ak; break;
+            case RT_WEAK_VALUE: dead = !av; break;
+            case RT_WEAK_KEY_AND_VALUE: dead = !ak || !av; break;
+            default: dead = !ak && !av; break;
+            }
+            if (dead) {
+                *kp = *vp = RT_TOMBSTONE;
+                gc_ckpt((uintptr_t)kp);
+                gc_ckpt((uintptr_t)vp);
+                cleared++;
+            }
+        }
+        if (cleared && b && rt_fixnump(b[0])) {
+            b[0] = rt_fixnum(rt_fixnum_value(b[0]) + cleared);
+            gc_ckpt((uintptr_t)b);
+        }
+    }
+    for (size_t i = 0; i < H.weak_ptrs.n; i++) {
+        uint64_t *w = (uint64_t *)H.weak_ptrs.v[i];
+        if (!alive((rt_value)w[1])) {
+            w[1] = RT_UNBOUND;
+            gc_ckpt((uintptr_t)w);
+        }
+    }
+    H.weak_ptrs.n = H.weak_vecs.n = 0;
+}
+
+static void queue_finalizer(size_t i)
+{
+    if (H.npending == H.cap_pending) {
+        size_t cap = H.cap_pending ? H.cap_pending * 2 : 64;
+        gc_final *n = realloc(H.pending, cap * sizeof *n);
+        if (!n) {
+            fprintf(stderr, "kons: fatal heap error: out of C memory for finalizers\n");
+            abort();
+        }
+        H.pending = n;
+        H.cap_pending = cap;
+    }
+    H.pending[H.npending++] = H.finals[i];
+    H.finals[i] = H.finals[--H.nfinals];
+}
+
+static void terminate_marking(void)
+{
+    uint64_t work = 0;
+    do {
+        mark_some(UINT64_MAX, &work);
+    } while (propagate_weak_vectors());
+    clear_weak();
+    for (size_t i = 0; i < H.nfinals;) {
+        if (!alive(H.finals[i].obj))
+            queue_finalizer(i);
+        else
+            i++;
+    }
+    rt_gc_marking = 0;
+    H.phase = GC_SWEEP;
+    /* The free list and the unused end of the bump page are swept afresh. */
+    H.cell_free = 0;
+    for (uintptr_t c = H.cell_bump; c < H.cell_bump_end; c += 16) {
+        ((uint64_t *)c)[0] = GC_FREE_HEADER;
+        ((uint64_t *)c)[1] = 0;
+    }
+    H.cell_bump = H.cell_bump_end = 0;
+    H.sweep_cursor = GC_CELLS_START;
+    H.sweep_end = H.cells_top;
+}
+
+static void sweep_page(uintptr_t page)
+{
+    uint64_t *bits = &H.mark_bits[gc_bit_index(page) >> 6];
+    for (unsigned wi = 0; wi < GC_CELLS_PER_PAGE / 64; wi++) {
+        uint64_t dead = ~bits[wi];
+        while (dead) {
+            unsigned b = (unsigned)__builtin_ctzll(dead);
+            dead &= dead - 1;
+            uintptr_t c = page + ((uintptr_t)wi * 64 + b) * 16;
+            uint64_t *w = (uint64_t *)c;
+            if (w[0] != GC_FREE_HEADER) {
+                gc_free_cell_contents(c);
+                H.live_bytes -= 16;
+                w[0] = GC_FREE_HEADER;
+            }
+            w[1] = H.cell_free;
+            H.cell_free = c;
+        }
+        bits[wi] = 0;
+    }
+}
+
+static void end_sweep(void)
+{
+    H.phase = GC_IDLE;
+    H.major_count++;
+    H.last_live = H.live_bytes;
+    uint64_t t = H.live_bytes + H.live_bytes / 2;
+    if (t < H.live_bytes + (UINT64_C(8) << 20))
+        t = H.live_bytes + (UINT64_C(8) << 20);
+    if (t > H.old_limit - H.old_limit / 8)
+        t = H.old_limit - H.old_limit / 8;
+    H.trigger_bytes = t;
+    if (H.verbose)
+        fprintf(stderr, "kons gc: major cycle %llu done, %llu MiB live, next at %llu MiB\n",
+                (unsigned long long)H.major_count, (unsigned long long)(H.live_bytes >> 20),
+                (unsigned long long)(t >> 20));
+}
+
+/* Sweeps up to `pages` pages; false when there was nothing left to sweep. */
+bool gc_sweep_some(size_t pages)
+{
+    if (H.phase != GC_SWEEP)
+        return false;
+    if (H.sweep_cursor >= H.sweep_end) {
+        end_sweep();
+        return false;
+    }
+    for (size_t i = 0; i < pages && H.sweep_cursor < H.sweep_end; i++) {
+        sweep_page(H.sweep_cursor);
+        H.sweep_cursor += GC_PAGE;
+    }
+    if (H.sweep_cursor >= H.sweep_end)
+        end_sweep();
+    return true;
+}
+
+bool gc_major_work(uint64_t deadline, uint64_t work_limit)
+{
+    uint64_t work = 0;
+    for (;;) {
+        if (H.phase == GC_MARK) {
+            if (mark_some(work_limit ? work_limit : 2048, &work))
+                terminate_marking();
+        } else if (H.phase == GC_SWEEP) {
+            gc_sweep_some(work_limit ? 1 : 32);
+            work += work_limit ? 16 : 32 * GC_CELLS_PER_PAGE;
+            if (H.phase == GC_IDLE)
+                return true;
+        } else {
+            return true;
+        }
+        if (work_limit ? work >= work_limit : gc_now_ns() >= deadline)
+            return false;
+    }
+}
+
+void gc_finish_cycle(void)
+{
+    uint64_t work = 0;
+    if (H.phase == GC_MARK) {
+        mark_some(UINT64_MAX, &work);
+        terminate_marking();
+    }
+    while (H.phase == GC_SWEEP)
+        gc_sweep_some(SIZE_MAX);
+}
+
+/* ---- Finalizers ------------------------------------------------------------------ */
+
+void rt_gc_finalize(rt_value obj, rt_finalizer_fn fn, void *data)
+{
+    if (H.nfinals == H.cap_finals) {
+        size_t cap = H.cap_finals ? H.cap_finals * 2 : 64;
+        gc_final *n = realloc(H.finals, cap * sizeof *n);
+        if (!n) {
+            fprintf(stderr, "kons: fatal heap error: out of C memory for finalizers\n");
+            abort();
+        }
+        H.finals = n;
+        H.cap_finals = cap;
+    }
+    H.finals[H.nfinals++] = (gc_final){rt_strip_access(obj), fn, data};
+}
+
+/* After a minor GC's copying: registrations of nursery objects follow them or, for
+ * the dead ones, queue their finalizers. */
+void gc_minor_finalizers(void)
+{
+    for (size_t i = 0; i < H.nfinals;) {
+        rt_value v = H.finals[i].obj;
+        uintptr_t a = (uintptr_t)(v & RT_ADDR_MASK);
+        if (rt_pointerp(v) && gc_in_nursery(a)) {
+            uint64_t *w = (uint64_t *)a;
+            if (w[0] == GC_FWD_HEADER) {
+                H.finals[i].obj = w[1];
+            } else {
+                queue_finalizer(i);
+                continue;
+            }
+        }
+        i++;
+    }
+}
+
+void rt_gc_run_finalizers(void)
+{
+    if (H.running_finalizers || H.in_gc)
+        return;
+    H.running_finalizers = true;
+    while (H.npending) {
+        gc_final f = H.pending[--H.npending];
+        f.fn(f.data);
+    }
+    H.running_finalizers = false;
+}
