@@ -191,9 +191,9 @@ YES-OR-NO-P ZEROP")
 ;;; ------------------------------------------------------------------------------------
 ;;; Primitives of the other modules this library relies on, besides the standard
 ;;; functions (car, cons, eq, gethash, aref, make-hash-table, intern, ...):
-;;;   SYS:%PUTHASH (key table value)    SYS:%ASET (array value &rest subscripts)
+;;;   SYS:%PUTHASH (key table value)    SYS:%ASET (array subscript... value)
 ;;;   SYS:%SVSET (vector index value)   SYS:%PUT (symbol indicator value)
-;;;   SYS:%CHAR-SET (string index char) SYS:%SET-FDEFINITION (name function)
+;;;   SYS:%SET-CHAR (string index char) SYS:%SET-FDEFINITION (name function)
 ;;;   SYS:%PROCLAIM-SPECIAL (symbol)    SYS:%MAKE-INSTANCE (layout nslots)
 ;;;   SYS:%INSTANCE-REF / -SET / -LAYOUT / -LENGTH, SYS:%INSTANCEP
 ;;; When one is missing the place or form that needs it signals UNDEFINED-FUNCTION when
@@ -403,10 +403,11 @@ YES-OR-NO-P ZEROP")
 (defmacro nth-value (n form) `(car (nthcdr ,n (multiple-value-list ,form))))
 
 ;;; Global variables and declarations.
-(defun proclaim (spec)
-  (when (and (consp spec) (eq (car spec) 'special))
-    (dolist (s (cdr spec)) (%proclaim-special s)))
-  nil)
+(if (fboundp 'proclaim) nil
+    (defun proclaim (spec)
+      (when (and (consp spec) (eq (car spec) 'special))
+        (dolist (s (cdr spec)) (%proclaim-special s)))
+      nil))
 
 (defmacro declaim (&rest specs)
   `(eval-when (:compile-toplevel :load-toplevel :execute)

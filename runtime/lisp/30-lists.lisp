@@ -422,7 +422,7 @@
   (cond ((eq kind :list) list)
         ((eq kind :string)
          (let ((s (make-string (length list))) (i 0))
-           (dolist (c list s) (%char-set s i c) (setq i (+ i 1)))))
+           (dolist (c list s) (%set-char s i c) (setq i (+ i 1)))))
         (t (let ((v (make-array (length list))) (i 0))
              (dolist (x list v) (%svset v i x) (setq i (+ i 1)))))))
 

@@ -161,8 +161,9 @@
   v)
 
 ;;; Printing instances (called by the printer for every RT_WT_INSTANCE).
-(defun %print-instance (x stream)
-  (let ((l (%instance-layout x)))
+(defun %print-instance (x stream &optional (escape *print-escape*))
+  ;; ESCAPE: the printer's escape mode for this object (PRINC passes NIL).
+  (let ((l (%instance-layout x)) (*print-escape* escape))
     (cond ((not (simple-vector-p l))
            (write-string "#<INSTANCE>" stream))
           ((%layout-printer l) (funcall (%layout-printer l) x stream))

@@ -453,6 +453,15 @@
                        (%putf (copy-list initargs) :expected-type
                               (ignore-errors (read-from-string (getf initargs :expected-type))))
                        initargs)))
+    ;; Until every C caller passes :NAME, the name of an undefined function or unbound
+    ;; variable is read back from the message ("The function X is undefined.").
+    (when (and (member type '(undefined-function unbound-variable))
+               (not (getf initargs :name)))
+      (let* ((start (position #\Space message :start (+ (or (position #\Space message) 0) 1)))
+             (end (search " is " message :from-end t)))
+        (when (and start end (< start end))
+          (setq initargs (list* :name (ignore-errors (read-from-string message t nil :start (+ start 1) :end end))
+                                initargs)))))
     (error (apply #'make-condition type :%message message
                   (if (subtypep type 'simple-condition)
                       (append initargs (list :format-control "~A" :format-arguments (list message)))

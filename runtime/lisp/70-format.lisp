@@ -308,7 +308,7 @@
                         (colon (string-capitalize text))
                         (at (let ((l (string-downcase text)))
                               (let ((i (position-if #'alpha-char-p l)))
-                                (when i (%char-set l i (char-upcase (char l i))))
+                                (when i (%set-char l i (char-upcase (char l i))))
                                 l)))
                         (t (string-downcase text)))
                   stream))))
