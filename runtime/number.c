@@ -572,15 +572,10 @@ static rt_value complex_op(int op, rt_value a, rt_value b)
     switch (op) {
     case '+':
     case '-':
-        /* With a real operand the imaginary part is the complex's own (negated for
-         * real - complex), as in SBCL: no float zero is added to it. */
+        /* A real operand counts as (x, 0): SBCL computes the imaginary part as
+         * iy -+ 0 with contagion, so (- 1 #c(2.5 -0.0)) is #C(-1.5 0.0). */
         t1 = arith(op, ar, br);
-        if (!rt_complexp(b))
-            t2 = rt_body(a)[1];
-        else if (!rt_complexp(a))
-            t2 = op == '+' ? rt_body(b)[1] : rt_negate(rt_body(b)[1]);
-        else
-            t2 = arith(op, ai, bi);
+        t2 = arith(op, ai, bi);
         return rt_make_complex(t1, t2);
     case '*':
         if (!rt_complexp(b)) {   /* (a+bi)*r: no cross terms, keeps -0.0 and exactness */

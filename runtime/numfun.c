@@ -12,6 +12,7 @@
 #include "number_impl.h"
 
 #include <complex.h>
+#include <fenv.h>
 #include <stdlib.h>
 #include <float.h>
 
@@ -668,13 +669,6 @@ static rt_value make_complex_result(double complex z, bool dbl, const char *op)
     return rt_num_make_complex_raw(a, b);
 }
 
-static double complex to_cdouble(rt_value z)
-{
-    if (rt_complexp(z))
-        return CMPLX(rt_num_to_double(rt_body(z)[0]), rt_num_to_double(rt_body(z)[1]));
-    return CMPLX(rt_num_to_double(z), 0.0);
-}
-
 /* log of a positive rational, in double, also for integers beyond the double range. */
 static double log_rational(rt_value x)
 {
@@ -699,25 +693,15 @@ enum tfn { F_EXP, F_LOG, F_SQRT, F_SIN, F_COS, F_TAN, F_ASIN, F_ACOS, F_ATAN, F_
 static const char *const tfn_names[] = {"EXP", "LOG", "SQRT", "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN",
                                         "SINH", "COSH", "TANH", "ASINH", "ACOSH", "ATANH"};
 
-static double complex capply(enum tfn f, double complex z)
+/* Rounds to the result kind: float ops computed in double and rounded once to single
+ * are the single-precision ops (double has more than 2*24+2 bits). The empty asm keeps
+ * the rounding: GCC 12 at -O2 was seen to drop a plain (double)(float)v round trip
+ * here (tests/unit caught it). */
+static inline double rk(double v, bool single)
 {
-    switch (f) {
-    case F_EXP: return cexp(z);
-    case F_LOG: return clog(z);
-    case F_SQRT: return csqrt(z);
-    case F_SIN: return csin(z);
-    case F_COS: return ccos(z);
-    case F_TAN: return ctan(z);
-    case F_ASIN: return casin(z);
-    case F_ACOS: return cacos(z);
-    case F_ATAN: return catan(z);
-    case F_SINH: return csinh(z);
-    case F_COSH: return ccosh(z);
-    case F_TANH: return ctanh(z);
-    case F_ASINH: return casinh(z);
-    case F_ACOSH: return cacosh(z);
-    default: return catanh(z);
-    }
+    float f = (float)v;
+    __asm__("" : "+x"(f));
+    return single ? (double)f : v;
 }
 
 /* sin, cos, sinh, cosh and exp of a complex, as SBCL computes them: each real function
@@ -739,13 +723,221 @@ static rt_value complex_by_parts(enum tfn f, rt_value z, bool dbl)
     if (dbl) {
         re = a * b;
         im = c * d;
-    } else {
-        re = (double)((float)a * (float)b);
-        im = (double)((float)c * (float)d);
+    } else {   /* each factor rounded to single, the product in single */
+        re = rk(rk(a, true) * rk(b, true), true);
+        im = rk(rk(c, true) * rk(d, true), true);
     }
     if (neg_im)
         im = -im;
     return make_complex_result(CMPLX(re, im), dbl, tfn_names[f]);
+}
+
+/* ---- Kahan's complex functions ---------------------------------------------------
+ * From W. Kahan, "Branch Cuts for Complex Elementary Functions, or Much Ado About
+ * Nothing's Sign Bit" (1987), the algorithms SBCL uses; written here with the same
+ * precision discipline as SBCL so results print identically: sqrt, log, atanh and tanh
+ * compute in double and round the result to the argument's kind (single for rational
+ * and single-float arguments); asin, acos, acosh combine those square roots with
+ * arithmetic in the result's kind. Divisions by zero inside give infinities (masked). */
+
+typedef struct cpx {
+    double re, im;
+} cpx;
+
+
+static double part_double(rt_value z, int which)
+{
+    if (rt_complexp(z))
+        return rt_num_to_double(rt_body(z)[which]);
+    return which == 0 ? rt_num_to_double(z) : 0.0;
+}
+
+/* |z/2^k|^2 without spurious overflow or underflow: returns rho, sets *k. */
+static double cssqs(double x, double y, int *k)
+{
+    *k = 0;
+    feclearexcept(FE_OVERFLOW | FE_UNDERFLOW);
+    double rho = x * x + y * y;
+    int flags = fetestexcept(FE_OVERFLOW | FE_UNDERFLOW);
+    if (!isfinite(rho) && (isinf(x) || isinf(y)))
+        return INFINITY;
+    /* least-positive-double-float / double-float-epsilon */
+    const double lambda_eps = 0x1p-1074 / 0x1.0000000000001p-53;
+    if ((flags & FE_OVERFLOW) || ((flags & FE_UNDERFLOW) && rho < lambda_eps)) {
+        double m = fmax(fabs(x), fabs(y));
+        int kk = -ilogb(m);
+        double sx = ldexp(x, kk), sy = ldexp(y, kk);
+        *k = -kk;
+        return sx * sx + sy * sy;
+    }
+    return rho;
+}
+
+static cpx kahan_sqrt(rt_value z)
+{
+    bool single = !double_kind(z);
+    double x = part_double(z, 0), y = part_double(z, 1);
+    int k;
+    double rho = cssqs(x, y, &k);
+    if (!isnan(x))
+        rho = ldexp(fabs(x), -k) + sqrt(rho);
+    if (k & 1) {
+        k = (k - 1) / 2;
+    } else {
+        k = k / 2 - 1;
+        rho = rho + rho;
+    }
+    rho = ldexp(sqrt(rho), k);
+    double xi = rho, eta = y;
+    if (rho != 0) {
+        if (!isinf(eta))
+            eta = (eta / rho) / 2;
+        if (x < 0) {
+            xi = fabs(eta);
+            eta = copysign(rho, y);
+        }
+    }
+    return (cpx){rk(xi, single), rk(eta, single)};
+}
+
+static cpx kahan_log(rt_value z)
+{
+    bool single = !double_kind(z);
+    double x = part_double(z, 0), y = part_double(z, 1);
+    int k;
+    double rho = cssqs(x, y, &k);
+    double beta = fmax(fabs(x), fabs(y)), theta = fmin(fabs(x), fabs(y)), re;
+    if (k == 0 && M_SQRT1_2 < beta && (beta <= 1.2 || rho < 3.0))
+        re = log1p((beta - 1.0) * (beta + 1.0) + theta * theta) / 2.0;
+    else
+        re = log(rho) / 2.0 + k * M_LN2;
+    return (cpx){rk(re, single), rk(atan2(y, x), single)};
+}
+
+static cpx kahan_atanh(rt_value z)
+{
+    bool single = !double_kind(z);
+    const double theta = sqrt(DBL_MAX) / 4.0, rho = 4.0 / sqrt(DBL_MAX), half_pi = M_PI / 2;
+    double rp = part_double(z, 0), beta = copysign(1.0, rp);
+    double x = beta * rp, y = beta * -part_double(z, 1), eta, nu;
+    if (x > theta || fabs(y) > theta) {
+        nu = copysign(half_pi, y);
+        bool xb = x > fabs(y);
+        double r = xb ? y / x : x / y, d = 1.0 + r * r;
+        eta = xb ? (1.0 / x) / d : (r / y) / d;
+    } else if (x == 1.0) {
+        double t1 = 4.0 + y * y, t2 = fabs(y) + rho;
+        eta = log(sqrt(sqrt(t1)) / sqrt(t2));
+        nu = 0.5 * copysign(half_pi + atan(0.5 * t2), y);
+    } else {
+        double t1 = fabs(y) + rho;
+        eta = 0.25 * log1p(4.0 * x / ((1.0 - x) * (1.0 - x) + t1 * t1));
+        nu = 0.5 * atan2(2.0 * y, (1.0 - x) * (1.0 + x) - t1 * t1);
+    }
+    return (cpx){rk(beta * eta, single), rk(-(beta * nu), single)};
+}
+
+static cpx kahan_tanh(rt_value z)
+{
+    bool single = !double_kind(z);
+    double x = part_double(z, 0), y = part_double(z, 1);
+    if (fabs(x) > 177.618965018485966)   /* (log(DBL_MAX) + log 2) / 4: tanh is +-1 */
+        return (cpx){rk(copysign(1.0, x), single), rk(copysign(1.0, y), single)};
+    double tv = tan(y), beta = 1.0 + tv * tv, sh = sinh(x), rho = sqrt(1.0 + sh * sh);
+    if (isinf(tv))
+        return (cpx){rk(rho / sh, single), rk(1.0 / tv, single)};
+    double den = 1.0 + beta * sh * sh;
+    return (cpx){rk(beta * rho * sh / den, single), rk(tv / den, single)};
+}
+
+/* asin, acos, acosh from the square roots of 1 -+ z (z -+ 1), in the result kind. */
+static cpx kahan_asin_acos(rt_value z, enum tfn f)
+{
+    bool single = !double_kind(z);
+    cpx s1, s2;   /* asin, acos: sqrt(1-z), sqrt(1+z); acosh: sqrt(z-1), sqrt(z+1) */
+    RT_ROOTS(z);
+    if (f == F_ACOSH) {
+        s1 = kahan_sqrt(rt_sub(z, rt_fixnum(1)));
+        s2 = kahan_sqrt(rt_add(z, rt_fixnum(1)));
+    } else {
+        s1 = kahan_sqrt(rt_sub(rt_fixnum(1), z));
+        s2 = kahan_sqrt(rt_add(rt_fixnum(1), z));
+    }
+#define K(v) rk((v), single)
+    double re, im;
+    if (f == F_ASIN) {
+        double zr = single ? (rt_complexp(z) ? (double)rt_num_to_single(rt_body(z)[0]) : (double)rt_num_to_single(z))
+                           : part_double(z, 0);
+        double pre = K(K(s1.re * s2.re) - K(s1.im * s2.im));                 /* Re(s1 s2) */
+        re = K(atan(K(zr / pre)));
+        im = K(asinh(K(K(s1.re * s2.im) + K(-s1.im * s2.re))));            /* Im(conj(s1) s2) */
+    } else if (f == F_ACOS) {
+        re = K(2.0 * K(atan(K(s1.re / s2.re))));
+        im = K(asinh(K(K(s2.re * s1.im) + K(-s2.im * s1.re))));            /* Im(conj(s2) s1) */
+    } else {
+        re = K(asinh(K(K(s1.re * s2.re) - K(-s1.im * s2.im))));            /* Re(conj(s1) s2) */
+        im = K(2.0 * K(atan(K(s1.im / s2.re))));
+    }
+#undef K
+    return (cpx){re, im};
+}
+
+/* i z as a Lisp number: (complex (- (imagpart z)) (realpart z)). */
+static rt_value times_i(rt_value z)
+{
+    RT_ROOTS(z);
+    rt_value nim = RT_NIL;
+    RT_ROOTS(nim);
+    if (rt_complexp(z))
+        nim = rt_negate(rt_body(z)[1]);
+    else
+        nim = rt_single_floatp(z) ? rt_single(-0.0f) : rt_double_float_p(z) ? rt_make_double(-0.0) : rt_fixnum(0);
+    return rt_make_complex(nim, rt_complexp(z) ? rt_body(z)[0] : z);
+}
+
+/* The Kahan function f of z (a complex, or a real outside the real domain); the result
+ * is always a complex of the argument's float kind. */
+static rt_value kahan_apply(enum tfn f, rt_value z)
+{
+    bool dbl = double_kind(z);
+    cpx r;
+    switch (f) {
+    case F_SQRT: r = kahan_sqrt(z); break;
+    case F_LOG: r = kahan_log(z); break;
+    case F_ATANH: r = kahan_atanh(z); break;
+    case F_TANH: r = kahan_tanh(z); break;
+    case F_ASIN:
+    case F_ACOS:
+    case F_ACOSH: r = kahan_asin_acos(z, f); break;
+    case F_ASINH: {   /* asinh z = -i asin(i z) */
+        cpx a = kahan_asin_acos(times_i(z), F_ASIN);
+        r = (cpx){a.im, -a.re};
+        break;
+    }
+    case F_ATAN: {    /* atan z = -i atanh(i z) */
+        cpx a = kahan_atanh(times_i(z));
+        r = (cpx){a.im, -a.re};
+        break;
+    }
+    default: {        /* tan z = -i tanh(i z) */
+        cpx a = kahan_tanh(times_i(z));
+        r = (cpx){a.im, -a.re};
+        break;
+    }
+    }
+    return make_complex_result(CMPLX(r.re, r.im), dbl, tfn_names[f]);
+}
+
+/* A real outside the real domain of f, as SBCL passes it on: a rational as it is, a
+ * float as (complex x) = x + 0.0i. */
+static rt_value kahan_real(enum tfn f, rt_value x)
+{
+    if (rt_floatp(x)) {
+        RT_ROOTS(x);
+        rt_value zero = rt_single_floatp(x) ? rt_single(0.0f) : rt_make_double(0.0);
+        x = rt_make_complex(x, zero);
+    }
+    return kahan_apply(f, x);
 }
 
 rt_value rt_num_transcendental(int fn, rt_value x)
@@ -758,7 +950,7 @@ rt_value rt_num_transcendental(int fn, rt_value x)
     if (rt_complexp(x)) {
         if (f == F_SIN || f == F_COS || f == F_SINH || f == F_COSH || f == F_EXP)
             return complex_by_parts(f, x, dbl);
-        return make_complex_result(capply(f, to_cdouble(x)), dbl, op);
+        return kahan_apply(f, x);
     }
     if (f == F_LOG && rt_num_zerop(x))
         rt_error("DIVISION-BY-ZERO", "arithmetic error DIVISION-BY-ZERO signalled in LOG of zero");
@@ -788,8 +980,8 @@ rt_value rt_num_transcendental(int fn, rt_value x)
     case F_TAN: r = tan(d); break;
     case F_ASIN:
     case F_ACOS:
-        if (d > 1 || d < -1)   /* x > 1 continuous with quadrant IV, x < -1 with II */
-            return make_complex_result(capply(f, CMPLX(d, d > 1 ? -0.0 : 0.0)), dbl, op);
+        if (d > 1 || d < -1)
+            return kahan_real(f, x);
         r = f == F_ASIN ? asin(d) : acos(d);
         break;
     case F_ATAN: r = atan(d); break;
@@ -799,12 +991,12 @@ rt_value rt_num_transcendental(int fn, rt_value x)
     case F_ASINH: r = asinh(d); break;
     case F_ACOSH:
         if (d < 1)
-            return make_complex_result(capply(f, CMPLX(d, 0.0)), dbl, op);
+            return kahan_real(f, x);
         r = acosh(d);
         break;
     default:
-        if (d > 1 || d < -1)   /* SBCL: +0 imaginary on both sides (imag part +pi/2) */
-            return make_complex_result(capply(f, CMPLX(d, 0.0)), dbl, op);
+        if (d > 1 || d < -1)
+            return kahan_real(f, x);
         r = atanh(d);
         if (isinf(r))
             rt_error("DIVISION-BY-ZERO", "arithmetic error DIVISION-BY-ZERO signalled in ATANH");

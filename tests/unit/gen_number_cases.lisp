@@ -92,6 +92,23 @@
                 floor ceiling truncate round cis))
     (dolist (a *operands*)
       (format o "    {\"~a\", \"~a\", \"~a\"},~%" op (str a) (try (funcall op a)))))
+  ;; Irrational functions of random reals of every kind (inside and outside their real
+  ;; domains), and expt of random bases and powers.
+  (dolist (f '(sin cos tan exp log sqrt atan sinh cosh tanh asinh acosh atanh asin acos))
+    (dotimes (i 60)
+      (let ((x (case (random 5)
+                 (0 (- (random 20d0) 10)) (1 (- (random 20.0) 10)) (2 (- (random 2000) 1000))
+                 (3 (/ (- (random 200) 100) (1+ (random 50))))
+                 (4 (* (random 1d0) (expt 10d0 (- (random 40) 20)))))))
+        (format o "    {\"~a\", \"~a\", \"~a\"},~%" f (str x) (try (funcall f x))))))
+  (format o "};~%")
+  (format o "static const struct { const char *op, *a, *b, *result; } expt_cases[] = {~%")
+  (dotimes (i 400)
+    (let* ((b (* (random 10d0) (if (zerop (random 2)) 1 -1)))
+           (p (case (random 4) (0 (- (random 40) 20)) (1 (- (random 10d0) 5))
+                (2 (/ (1+ (random 9)) (1+ (random 9)))) (3 (coerce (- (random 10.0) 5) 'single-float))))
+           (b (if (zerop (random 2)) b (coerce b 'single-float))))
+      (format o "    {\"EXPT\", \"~a\", \"~a\", \"~a\"},~%" (str b) (str p) (try (expt b p)))))
   (format o "};~%")
   ;; Calls with any number of arguments (separated by | in the table).
   (format o "static const struct { const char *op, *args, *result; } nary_cases[] = {~%")
