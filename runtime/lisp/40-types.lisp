@@ -205,8 +205,15 @@
   (let ((fn (gethash (if (consp type) (car type) type) *type-expanders*)))
     (if fn (funcall fn type) nil)))
 
+(defun %most-positive-fixnum ()
+  (if (boundp 'most-positive-fixnum) most-positive-fixnum 4611686018427387903))
+
 (defun %fixnump (x)
-  (and (integerp x) (<= most-negative-fixnum x most-positive-fixnum)))
+  ;; rt/value.h: 63-bit fixnums (the constants come from rt-num when it is linked).
+  (and (integerp x)
+       (if (boundp 'most-positive-fixnum)
+           (<= most-negative-fixnum x most-positive-fixnum)
+           (<= -4611686018427387904 x 4611686018427387903))))
 
 (defun %single-float-p (x) (and (floatp x) (= (float-digits x) 24)))
 (defun %double-float-p (x) (and (floatp x) (= (float-digits x) 53)))
@@ -434,9 +441,9 @@
         ((consp x) 'cons)
         ((integerp x)
          (cond ((or (eql x 0) (eql x 1)) 'bit)
-               ((and (%fixnump x) (> x 0)) `(integer 0 ,most-positive-fixnum))
+               ((and (%fixnump x) (> x 0)) `(integer 0 ,(%most-positive-fixnum)))
                ((%fixnump x) 'fixnum)
-               ((> x 0) `(integer ,(+ most-positive-fixnum 1)))
+               ((> x 0) `(integer ,(+ (%most-positive-fixnum) 1)))
                (t 'bignum)))
         ((rationalp x) 'ratio)
         ((%single-float-p x) 'single-float)
