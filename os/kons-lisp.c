@@ -75,7 +75,9 @@ int main(int argc, char **argv)
     cfg.script_mode = script != NULL;
     if (rt_init(&cfg) != 0)
         return 70;
-    rt_load_embedded(kons_lisp_files, kons_lisp_files_count);
+    /* KONS_LISP_BARE=1: the kernel only (debugging the compiler without the library) */
+    const char *bare = getenv("KONS_LISP_BARE");
+    rt_load_embedded(kons_lisp_files, bare && *bare == '1' ? 1 : kons_lisp_files_count);
     if (script) {
         bool ok = rt_load_file(script);
         rt_eval_string("(kons:quit 0)", false);

@@ -13,6 +13,8 @@
  */
 #include "vm_internal.h"
 
+#include "rt/printer.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -371,6 +373,8 @@ static bool constant_symbol(rt_value sym)
 static rt_value parse_decls(cx *c, rt_value body, rt_value *specials, bool allow_doc)
 {
     (void)c;
+    rt_value d = RT_NIL, sl = RT_NIL;
+    RT_ROOTS(body, d, sl);
     for (; rt_consp(body); body = rt_cdr(body)) {
         rt_value f = rt_car(body);
         if (allow_doc && rt_stringp(f) && rt_consp(rt_cdr(body))) {
@@ -379,11 +383,11 @@ static rt_value parse_decls(cx *c, rt_value body, rt_value *specials, bool allow
         }
         if (!rt_consp(f) || !rt_eq(rt_car(f), vm_s_declare))
             break;
-        for (rt_value d = rt_cdr(f); rt_consp(d); d = rt_cdr(d)) {
+        for (d = rt_cdr(f); rt_consp(d); d = rt_cdr(d)) {
             rt_value spec = rt_car(d);
             if (rt_consp(spec) && rt_eq(rt_car(spec), vm_s_special))
-                for (rt_value s = rt_cdr(spec); rt_consp(s); s = rt_cdr(s))
-                    *specials = rt_cons(rt_car(s), *specials);
+                for (sl = rt_cdr(spec); rt_consp(sl); sl = rt_cdr(sl))
+                    *specials = rt_cons(rt_car(sl), *specials);
         }
     }
     return body;
@@ -614,6 +618,7 @@ static rt_value qq_list(rt_value x, int level)
         if (rt_eq(rt_car(x), vm_s_unquote) && rt_consp(rt_cdr(x)) && rt_null(rt_cdr(rt_cdr(x))))
             break; /* dotted ,x tail: (a . ,b) reads as (a unquote b) */
         rt_value el = rt_car(x);
+        RT_ROOTS(el);
         if (level == 1 && (qq_is(el, vm_s_unquote_splicing) || qq_is(el, vm_s_unquote_nsplicing))) {
             if (!rt_null(cur)) {
                 cur = rt_nreverse(cur);
@@ -675,11 +680,15 @@ static rt_value qq(rt_value x, int level)
         if (level == 1)
             return second(x);
         rt_value in = qq(second(x), level - 1);
-        return list3(vm_s_qq_list, list2(vm_s_quote, vm_s_unquote), in);
+        RT_ROOTS(in);
+        rt_value q = list2(vm_s_quote, vm_s_unquote);
+        return list3(vm_s_qq_list, q, in);
     }
     if (qq_is(x, vm_s_quasiquote)) {
         rt_value in = qq(second(x), level + 1);
-        return list3(vm_s_qq_list, list2(vm_s_quote, vm_s_quasiquote), in);
+        RT_ROOTS(in);
+        rt_value q = list2(vm_s_quote, vm_s_quasiquote);
+        return list3(vm_s_qq_list, q, in);
     }
     if (qq_is(x, vm_s_unquote_splicing) || qq_is(x, vm_s_unquote_nsplicing)) {
         if (level == 1)
@@ -687,7 +696,9 @@ static rt_value qq(rt_value x, int level)
         rt_value op = rt_car(x);
         RT_ROOTS(op);
         rt_value in = qq(second(x), level - 1);
-        return list3(vm_s_qq_list, list2(vm_s_quote, op), in);
+        RT_ROOTS(in);
+        rt_value q = list2(vm_s_quote, op);
+        return list3(vm_s_qq_list, q, in);
     }
     return qq_list(x, level);
 }
@@ -918,6 +929,7 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         x->nargs = (int)n;
         env *ne = e;
         rt_value d = defs;
+        RT_ROOTS(d);
         for (size_t i = 0; i < n; i++, d = rt_cdr(d)) {
             int si = addv(c, rt_car(rt_car(d)));
             x->vars[i] = mk_var(c, si, f);
@@ -933,8 +945,9 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
             /* the body is in a block named by the function */
             rt_value body2 = rt_cdr(rt_cdr(def)), specials = RT_NIL, decls = RT_NIL;
             RT_ROOTS(body2, specials, decls);
-            rt_value after = parse_decls(c, body2, &specials, true);
-            for (rt_value q = body2; !rt_eq(q, after); q = rt_cdr(q))
+            rt_value after = parse_decls(c, body2, &specials, true), q = body2;
+            RT_ROOTS(after, q);
+            for (; !rt_eq(q, after); q = rt_cdr(q))
                 decls = rt_cons(rt_car(q), decls);
             decls = rt_nreverse(decls);
             rt_value blockf = rt_cons(bname, after);
@@ -1161,7 +1174,11 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
             result = conv_args(c, e, f, x, rt_cdr(form));
             break;
         }
-        rt_error("PROGRAM-ERROR", "illegal function call");
+        char *txt = rt_print_to_utf8(form, true);
+        char buf[300];
+        snprintf(buf, sizeof buf, "%s", txt);
+        free(txt);
+        rt_error("PROGRAM-ERROR", "illegal function call: %s", buf);
     }
     c->depth--;
     return result;
@@ -1179,6 +1196,8 @@ typedef struct fs {
     int depth, maxdepth;
     int nslots, maxslots;
     int entries;     /* block/tagbody entries pushed at this point */
+    int last_ins;    /* start of the last instruction (peephole) */
+    int last_label;  /* code position of the last jump target */
 } fs;
 
 enum mode { M_EFFECT, M_VALUE, M_MV, M_TAIL };
@@ -1205,6 +1224,22 @@ static void emit(fs *s, int op, uint32_t a, int stack_delta)
 {
     if (a > VM_A_MAX)
         rt_error("PROGRAM-ERROR", "function too large to compile");
+    /* Peephole fusions, never across a jump target: FIX k + ADD/SUB -> ADDI/SUBI k;
+     * LREF i + LREF j -> LREF2 i j. */
+    if (s->ncode > 0 && s->last_label != s->ncode && s->last_ins == s->ncode - 1) {
+        uint32_t prev = s->code[s->ncode - 1];
+        if ((op == OP_ADD || op == OP_SUB) && VM_OP(prev) == OP_FIX) {
+            s->code[s->ncode - 1] = VM_INS(op == OP_ADD ? OP_ADDI : OP_SUBI, VM_A(prev));
+            adj(s, stack_delta);
+            return;
+        }
+        if (op == OP_LREF && VM_OP(prev) == OP_LREF && a < 0xFFF && VM_A(prev) < 0xFFF) {
+            s->code[s->ncode - 1] = VM_INS(OP_LREF2, VM_A(prev) | (a << 12));
+            adj(s, stack_delta);
+            return;
+        }
+    }
+    s->last_ins = s->ncode;
     emitw(s, VM_INS(op, a));
     adj(s, stack_delta);
 }
@@ -1251,7 +1286,7 @@ static int new_slot(fs *s)
     return i;
 }
 
-static int label_here(fs *s) { return s->ncode; }
+static int label_here(fs *s) { return s->last_label = s->ncode; }
 
 static int emit_jump(fs *s, int op, int stack_delta)
 {
@@ -1349,11 +1384,22 @@ static void cg_test(fs *s, node *n, bool jump_if_true, int *fix)
             return;
         }
     }
-    if (n->k == N_PRIM && jump_if_true && n->op == OP_EQ) {
-        cg(s, n->args[0], M_VALUE);
-        cg(s, n->args[1], M_VALUE);
-        *fix = emit_jump(s, OP_JEQ, -2);
-        return;
+    if (n->k == N_PRIM && jump_if_true) {
+        int jop = -1;
+        switch (n->op) {
+        case OP_LT: jop = OP_JLT; break;
+        case OP_GT: jop = OP_JGT; break;
+        case OP_LE: jop = OP_JLE; break;
+        case OP_GE: jop = OP_JGE; break;
+        case OP_NUMEQ: jop = OP_JNUMEQ; break;
+        case OP_EQ: jop = OP_JEQ; break;
+        }
+        if (jop >= 0) {
+            cg(s, n->args[0], M_VALUE);
+            cg(s, n->args[1], M_VALUE);
+            *fix = emit_jump(s, jop, -2);
+            return;
+        }
     }
     cg(s, n, M_VALUE);
     *fix = emit_jump(s, jump_if_true ? OP_JT : OP_JF, -1);
@@ -1564,9 +1610,14 @@ static bool cg(fs *s, node *n, enum mode m)
         blk *b = n->blk;
         bool local = b->owner == s->fn && n->n == b->dyn;
         if (local && b->tail) {
-            for (int i = s->entries; i > b->entries; i--)
-                emit(s, OP_UWPOP, 0, 0);
-            cg(s, n->a, M_TAIL);
+            if (s->entries > b->entries) {
+                /* the value runs inside the crossed entries: pop them after it */
+                bool mv = cg(s, n->a, M_MV);
+                for (int i = s->entries; i > b->entries; i--)
+                    emit(s, OP_UWPOP, 0, 0);
+                emit(s, mv ? OP_RETMV : OP_RET, 0, -1);
+            } else
+                cg(s, n->a, M_TAIL);
             s->depth++; /* unreachable: model a value */
             return finish(s, m == M_TAIL ? M_VALUE : m, false);
         }
@@ -1807,7 +1858,7 @@ static rt_value cg_fun(cx *c, fun *f)
             else
                 emit(s, OP_NIL, 0, 1);
             emit(s, OP_LSETP, (uint32_t)p->v->slot, -1);
-            s->code[at] = (uint32_t)(s->ncode - (at + 1));
+            s->code[at] = (uint32_t)(label_here(s) - (at + 1));
         }
         if (p->v->special) {
             emit(s, OP_LREF, (uint32_t)p->v->slot, 1);

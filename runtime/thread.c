@@ -350,16 +350,15 @@ static rt_value p_make_thread(rt_value *a, size_t n)
 static rt_value p_join_thread(rt_value *a, size_t n)
 {
     (void)n;
-    rt_value th = a[0];
-    RT_ROOTS(th);
     for (;;) {
-        vm_thread *t = thread_of(th);
+        vm_thread *t = thread_of(a[0]);
         if (!t || t->state == TS_DEAD)
             break;
         if (t == vm_current)
             rt_error("SIMPLE-ERROR", "a thread cannot join itself");
-        wait_on(W_JOIN, th);
+        wait_on(W_JOIN, a[0]);
     }
+    rt_value th = a[0];
     /* The values were kept in the thread object when it finished. */
     rt_value vals[64];
     size_t k = 0;
@@ -465,19 +464,25 @@ static rt_value key_arg(rt_value *a, size_t n, size_t from, const char *kw)
 
 static rt_value p_make_mutex(rt_value *a, size_t n) { return make_marked(mutex_marker, key_arg(a, n, 0, "NAME")); }
 
+/* The blocking primitives hold no C roots (a thread with C roots cannot be switched,
+ * see the top of this file): their arguments live in the Lisp stack (a[]), which the
+ * GC scans and updates in place, so a[i] is re-read after every switch. */
+static rt_value grab(rt_value *a)
+{
+    check_marked(a[0], mutex_marker, "kons:mutex");
+    if (rt_eq(rt_body(a[0])[2], thread_object(vm_current)))
+        rt_error("SIMPLE-ERROR", "recursive lock attempt on a mutex");
+    while (!rt_null(rt_body(a[0])[2]))
+        wait_on(W_MUTEX, a[0]);
+    rt_value self = thread_object(vm_current);
+    RT_STORE(rt_body(a[0])[2], self);
+    return RT_T;
+}
+
 static rt_value p_grab_mutex(rt_value *a, size_t n)
 {
     (void)n;
-    rt_value m = check_marked(a[0], mutex_marker, "kons:mutex");
-    RT_ROOTS(m);
-    rt_value self = thread_object(vm_current);
-    if (rt_eq(rt_body(m)[2], self))
-        rt_error("SIMPLE-ERROR", "recursive lock attempt on a mutex");
-    while (!rt_null(rt_body(m)[2]))
-        wait_on(W_MUTEX, m);
-    self = thread_object(vm_current);
-    RT_STORE(rt_body(m)[2], self);
-    return RT_T;
+    return grab(a);
 }
 
 static void release(rt_value m)
@@ -507,17 +512,13 @@ static rt_value p_make_cv(rt_value *a, size_t n) { return make_marked(cv_marker,
 static rt_value p_condition_wait(rt_value *a, size_t n)
 {
     (void)n;
-    rt_value cv = check_marked(a[0], cv_marker, "kons:condition-variable");
-    rt_value m = check_marked(a[1], mutex_marker, "kons:mutex");
-    RT_ROOTS(cv, m);
-    if (!rt_eq(rt_body(m)[2], thread_object(vm_current)))
+    check_marked(a[0], cv_marker, "kons:condition-variable");
+    check_marked(a[1], mutex_marker, "kons:mutex");
+    if (!rt_eq(rt_body(a[1])[2], thread_object(vm_current)))
         rt_error("SIMPLE-ERROR", "CONDITION-WAIT without holding the mutex");
-    release(m);
-    wait_on(W_CV, cv);
-    rt_value args[1] = {m};
-    RT_ROOTS(args[0]);
-    p_grab_mutex(args, 1);
-    return RT_T;
+    release(a[1]);
+    wait_on(W_CV, a[0]);
+    return grab(a + 1);
 }
 
 static rt_value p_condition_notify(rt_value *a, size_t n)

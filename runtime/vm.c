@@ -493,6 +493,7 @@ void rt_protect(void (*body)(void *), void (*cleanup)(void *), void *ctx)
  * (the bytecode then runs their init forms), and NIL in the remaining locals. */
 static void parse_args(vm_thread *T, rt_value fn, rt_value *fp, size_t nargs, rt_value desc, size_t nlocals)
 {
+    RT_ROOTS(fn, desc);
     rt_value *d = rt_body(desc);
     size_t nreq = (size_t)rt_fixnum_value(d[0]), nopt = (size_t)rt_fixnum_value(d[1]);
     bool restp = !rt_null(d[2]), keyp = !rt_null(d[3]), allow = !rt_null(d[4]);
@@ -1183,6 +1184,54 @@ L_SUB1:
     JCOMPARE_OP(JNLE, <=, rt_num_compare(a, b) <= 0)
     JCOMPARE_OP(JNGE, >=, rt_num_compare(a, b) >= 0)
     JCOMPARE_OP(JNNUMEQ, ==, rt_num_equal(a, b))
+#define JCOMPARE_TRUE_OP(NAME, FIXOP, SLOWTEST)                             \
+    L_##NAME:                                                               \
+    a = sp[-2];                                                             \
+    b = sp[-1];                                                             \
+    sp -= 2;                                                                \
+    if (__builtin_expect(((a | b) & 1) == 0, 1)) {                          \
+        if ((int64_t)a FIXOP (int64_t)b)                                    \
+            pc += VM_SA(w);                                                 \
+    } else {                                                                \
+        SAVE();                                                             \
+        bool t_ = SLOWTEST;                                                 \
+        RELOAD();                                                           \
+        if (t_)                                                             \
+            pc += VM_SA(w);                                                 \
+    }                                                                       \
+    NEXT;
+    JCOMPARE_TRUE_OP(JLT, <, rt_num_compare(a, b) < 0)
+    JCOMPARE_TRUE_OP(JGT, >, rt_num_compare(a, b) > 0)
+    JCOMPARE_TRUE_OP(JLE, <=, rt_num_compare(a, b) <= 0)
+    JCOMPARE_TRUE_OP(JGE, >=, rt_num_compare(a, b) >= 0)
+    JCOMPARE_TRUE_OP(JNUMEQ, ==, rt_num_equal(a, b))
+L_ADDI:
+    a = sp[-1];
+    if (__builtin_expect((a & 1) == 0 && !__builtin_add_overflow((int64_t)a, (int64_t)rt_fixnum(VM_SA(w)), &x), 1)) {
+        sp[-1] = (rt_value)x;
+        NEXT;
+    }
+    SAVE();
+    r = rt_add(a, rt_fixnum(VM_SA(w)));
+    RELOAD();
+    sp[-1] = r;
+    NEXT;
+L_SUBI:
+    a = sp[-1];
+    if (__builtin_expect((a & 1) == 0 && !__builtin_sub_overflow((int64_t)a, (int64_t)rt_fixnum(VM_SA(w)), &x), 1)) {
+        sp[-1] = (rt_value)x;
+        NEXT;
+    }
+    SAVE();
+    r = rt_sub(a, rt_fixnum(VM_SA(w)));
+    RELOAD();
+    sp[-1] = r;
+    NEXT;
+L_LREF2:
+    sp[0] = fp[VM_A(w) & 0xFFF];
+    sp[1] = fp[VM_A(w) >> 12];
+    sp += 2;
+    NEXT;
 L_JNEQ:
     a = sp[-2];
     b = sp[-1];

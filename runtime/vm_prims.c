@@ -5,6 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "rt/number.h"
 
 #include "rt/reader.h"
 #include "rt/stream.h"
@@ -175,10 +178,16 @@ static rt_value macro_lambda(rt_value name, rt_value ll, rt_value body)
     lam = l2(vm_s_function, lam);
     rt_value call = l3(vm_s_apply, lam, cdrf);
     RT_ROOTS(call);
-    if (!rt_null(whole))
-        binds = rt_cons(l2(whole, fsym), binds);
-    if (!rt_null(envvar))
-        binds = rt_cons(l2(envvar, esym), binds);
+    rt_value b = RT_NIL;
+    RT_ROOTS(b);
+    if (!rt_null(whole)) {
+        b = l2(whole, fsym);
+        binds = rt_cons(b, binds);
+    }
+    if (!rt_null(envvar)) {
+        b = l2(envvar, esym);
+        binds = rt_cons(b, binds);
+    }
     rt_value ign = l2(vm_s_ignorable, esym);
     RT_ROOTS(ign);
     ign = l2(vm_s_declare, ign);
@@ -214,7 +223,7 @@ static rt_value m_defun(rt_value *a, size_t n)
     lam = rt_cons(vm_s_named_lambda, lam);
     lam = l2(vm_s_function, lam);
     rt_value q = quoted(name);
-    return l3(rt_intern_c("%DEFUN", "KONS-SYSTEM"), q, lam);
+    return l3(vm_s_pct_defun, q, lam);
 }
 
 static rt_value m_defmacro(rt_value *a, size_t n)
@@ -226,7 +235,7 @@ static rt_value m_defmacro(rt_value *a, size_t n)
     RT_ROOTS(lam);
     lam = l2(vm_s_function, lam);
     rt_value q = quoted(name);
-    return l3(rt_intern_c("%DEFMACRO", "KONS-SYSTEM"), q, lam);
+    return l3(vm_s_pct_defmacro, q, lam);
 }
 
 static rt_value m_lambda(rt_value *a, size_t n)
@@ -531,11 +540,11 @@ static rt_value p_symbol_function(rt_value *a, size_t n)
 static rt_value p_set_fdefinition(rt_value *a, size_t n)
 {
     (void)n;
-    /* (setf (fdefinition name) fn): args (fn name) as SBCL's setf functions receive */
-    if (!rt_functionp(a[0]))
-        rt_type_error(a[0], "function");
-    rt_set_fdefinition(a[1], a[0]);
-    return a[0];
+    /* (%set-fdefinition name fn): the short DEFSETF form of (setf fdefinition) */
+    if (!rt_functionp(a[1]))
+        rt_type_error(a[1], "function");
+    rt_set_fdefinition(a[0], a[1]);
+    return a[1];
 }
 
 static rt_value p_fboundp(rt_value *a, size_t n)
@@ -714,7 +723,29 @@ static rt_value p_load(rt_value *a, size_t n)
     return RT_T;
 }
 
+static int64_t clock_us(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Internal time is in microseconds, as in SBCL on 64-bit machines. */
+static rt_value p_get_internal_real_time(rt_value *a, size_t n)
+{
+    (void)a, (void)n;
+    return rt_make_integer(clock_us(CLOCK_MONOTONIC));
+}
+
+static rt_value p_get_internal_run_time(rt_value *a, size_t n)
+{
+    (void)a, (void)n;
+    return rt_make_integer(clock_us(CLOCK_PROCESS_CPUTIME_ID));
+}
+
 const rt_prim_def rt_vm_prims[] = {
+    {"COMMON-LISP", "GET-INTERNAL-REAL-TIME", p_get_internal_real_time, 0, 0},
+    {"COMMON-LISP", "GET-INTERNAL-RUN-TIME", p_get_internal_run_time, 0, 0},
     {"COMMON-LISP", "FUNCALL", p_funcall, 1, -1},
     {"COMMON-LISP", "APPLY", p_apply, 2, -1},
     {"COMMON-LISP", "VALUES", p_values, 0, -1},
@@ -770,6 +801,9 @@ static const rt_prim_def vm_macros[] = {
 void vm_define_macros(void);
 void vm_define_macros(void)
 {
+    rt_value units = rt_intern_c("INTERNAL-TIME-UNITS-PER-SECOND", "COMMON-LISP");
+    rt_set_symbol_value(units, rt_fixnum(1000000));
+    vm_set_symbol_flag(units, RT_SYMF_CONSTANT | RT_SYMF_SPECIAL, true);
     rt_define_primitives(vm_macros, COUNTOF(vm_macros));
     for (size_t i = 0; i < COUNTOF(vm_macros); i++)
         vm_set_symbol_flag(rt_intern_c(vm_macros[i].name, vm_macros[i].package), RT_SYMF_MACRO, true);
