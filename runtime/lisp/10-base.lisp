@@ -437,7 +437,9 @@ YES-OR-NO-P ZEROP")
   ;; A constant keeps its first value when redefined with an EQL/EQUAL one.
   (if (and (boundp name) (equal (symbol-value name) value))
       name
-      (progn (%proclaim-special name) (set name value) name)))
+      (if (fboundp '%proclaim-constant)
+          (progn (%proclaim-constant name value) name)
+          (progn (%proclaim-special name) (set name value) name))))
 
 (defmacro in-package (name)
   `(eval-when (:compile-toplevel :load-toplevel :execute)
@@ -451,6 +453,10 @@ YES-OR-NO-P ZEROP")
 
 (defconstant lambda-list-keywords
   '(&allow-other-keys &aux &body &environment &key &optional &rest &whole))
+
+;;; The fixnum range of rt/value.h, should the numbers module not have defined it yet.
+(if (boundp 'most-positive-fixnum) nil (%define-constant 'most-positive-fixnum 4611686018427387903))
+(if (boundp 'most-negative-fixnum) nil (%define-constant 'most-negative-fixnum -4611686018427387904))
 
 ;;; DESTRUCTURING-BIND (also used by DEFSTRUCT and the setf machinery).
 (defun %dbind-error (what list lambda-list)

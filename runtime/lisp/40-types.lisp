@@ -34,7 +34,8 @@
 (defun %instance-of-p (x name)
   (and (%instancep x)
        (let ((l (%instance-layout x)))
-         (and (simple-vector-p l) (if (eq (svref l 0) name) t (%memql name (svref l 1)))))))
+         (and (simple-vector-p l)
+              (if (eq (svref l 0) name) t (if (%memql name (svref l 1)) t nil))))))
 
 (defun %struct-check (x name)
   (unless (%instance-of-p x name)

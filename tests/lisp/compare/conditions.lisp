@@ -27,7 +27,7 @@
 (print (signal 'mild))
 (print (ignore-errors (error "a") :not-reached))
 (print (multiple-value-list (ignore-errors 1 2)))
-(restart-case (progn (print (mapcar #'restart-name (remove-if-not #'restart-name (compute-restarts))))
+(restart-case (progn (print (restart-name (first (compute-restarts))))
                      (invoke-restart 'my-r 1 2))
   (my-r (a b) (print (+ a b))))
 (print (handler-case (progn (check-type *print-base* string) :ok) (type-error () :type-error)))

@@ -13,7 +13,7 @@
 (cl:defun %svset (v i x) (cl:setf (svref v i) x))
 (cl:defun %put (s i v) (cl:setf (get s i) v))
 (cl:defun %set-char (s i c) (cl:setf (char s i) c))
-(cl:defun %set-fdefinition (f n) (cl:setf (fdefinition n) f))
+(cl:defun %set-fdefinition (n f) (cl:setf (fdefinition n) f))
 (cl:defun %proclaim-special (s) (cl:proclaim (list 'cl:special s)))
 (cl:defun %set-symbol-plist (s p) (cl:setf (symbol-plist s) p))
 (cl:defun %set-fill-pointer (a n) (cl:setf (fill-pointer a) n))
