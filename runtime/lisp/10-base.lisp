@@ -191,9 +191,9 @@ YES-OR-NO-P ZEROP")
 ;;; ------------------------------------------------------------------------------------
 ;;; Primitives of the other modules this library relies on, besides the standard
 ;;; functions (car, cons, eq, gethash, aref, make-hash-table, intern, ...):
-;;;   SYS:%PUTHASH (key table value)    SYS:%ASET (array value &rest subscripts)
+;;;   SYS:%PUTHASH (key table value)    SYS:%ASET (array subscript... value)
 ;;;   SYS:%SVSET (vector index value)   SYS:%PUT (symbol indicator value)
-;;;   SYS:%CHAR-SET (string index char) SYS:%SET-FDEFINITION (name function)
+;;;   SYS:%SET-CHAR (string index char) SYS:%SET-FDEFINITION (name function)
 ;;;   SYS:%PROCLAIM-SPECIAL (symbol)    SYS:%MAKE-INSTANCE (layout nslots)
 ;;;   SYS:%INSTANCE-REF / -SET / -LAYOUT / -LENGTH, SYS:%INSTANCEP
 ;;; When one is missing the place or form that needs it signals UNDEFINED-FUNCTION when
@@ -403,10 +403,11 @@ YES-OR-NO-P ZEROP")
 (defmacro nth-value (n form) `(car (nthcdr ,n (multiple-value-list ,form))))
 
 ;;; Global variables and declarations.
-(defun proclaim (spec)
-  (when (and (consp spec) (eq (car spec) 'special))
-    (dolist (s (cdr spec)) (%proclaim-special s)))
-  nil)
+(if (fboundp 'proclaim) nil
+    (defun proclaim (spec)
+      (when (and (consp spec) (eq (car spec) 'special))
+        (dolist (s (cdr spec)) (%proclaim-special s)))
+      nil))
 
 (defmacro declaim (&rest specs)
   `(eval-when (:compile-toplevel :load-toplevel :execute)
@@ -436,7 +437,9 @@ YES-OR-NO-P ZEROP")
   ;; A constant keeps its first value when redefined with an EQL/EQUAL one.
   (if (and (boundp name) (equal (symbol-value name) value))
       name
-      (progn (%proclaim-special name) (set name value) name)))
+      (if (fboundp '%proclaim-constant)
+          (progn (%proclaim-constant name value) name)
+          (progn (%proclaim-special name) (set name value) name))))
 
 (defmacro in-package (name)
   `(eval-when (:compile-toplevel :load-toplevel :execute)
@@ -450,6 +453,10 @@ YES-OR-NO-P ZEROP")
 
 (defconstant lambda-list-keywords
   '(&allow-other-keys &aux &body &environment &key &optional &rest &whole))
+
+;;; The fixnum range of rt/value.h, should the numbers module not have defined it yet.
+(if (boundp 'most-positive-fixnum) nil (%define-constant 'most-positive-fixnum 4611686018427387903))
+(if (boundp 'most-negative-fixnum) nil (%define-constant 'most-negative-fixnum -4611686018427387904))
 
 ;;; DESTRUCTURING-BIND (also used by DEFSTRUCT and the setf machinery).
 (defun %dbind-error (what list lambda-list)

@@ -34,7 +34,8 @@
 (defun %instance-of-p (x name)
   (and (%instancep x)
        (let ((l (%instance-layout x)))
-         (and (simple-vector-p l) (if (eq (svref l 0) name) t (%memql name (svref l 1)))))))
+         (and (simple-vector-p l)
+              (if (eq (svref l 0) name) t (if (%memql name (svref l 1)) t nil))))))
 
 (defun %struct-check (x name)
   (unless (%instance-of-p x name)
@@ -161,8 +162,9 @@
   v)
 
 ;;; Printing instances (called by the printer for every RT_WT_INSTANCE).
-(defun %print-instance (x stream)
-  (let ((l (%instance-layout x)))
+(defun %print-instance (x stream &optional (escape *print-escape*))
+  ;; ESCAPE: the printer's escape mode for this object (PRINC passes NIL).
+  (let ((l (%instance-layout x)) (*print-escape* escape))
     (cond ((not (simple-vector-p l))
            (write-string "#<INSTANCE>" stream))
           ((%layout-printer l) (funcall (%layout-printer l) x stream))
@@ -204,8 +206,15 @@
   (let ((fn (gethash (if (consp type) (car type) type) *type-expanders*)))
     (if fn (funcall fn type) nil)))
 
+(defun %most-positive-fixnum ()
+  (if (boundp 'most-positive-fixnum) most-positive-fixnum 4611686018427387903))
+
 (defun %fixnump (x)
-  (and (integerp x) (<= most-negative-fixnum x most-positive-fixnum)))
+  ;; rt/value.h: 63-bit fixnums (the constants come from rt-num when it is linked).
+  (and (integerp x)
+       (if (boundp 'most-positive-fixnum)
+           (<= most-negative-fixnum x most-positive-fixnum)
+           (<= -4611686018427387904 x 4611686018427387903))))
 
 (defun %single-float-p (x) (and (floatp x) (= (float-digits x) 24)))
 (defun %double-float-p (x) (and (floatp x) (= (float-digits x) 53)))
@@ -397,6 +406,10 @@
            (values (and (or (eq lo2 '*) (and (not (eq lo1 '*)) (>= lo1 lo2)))
                         (or (eq hi2 '*) (and (not (eq hi1 '*)) (<= hi1 hi2))))
                    t)))
+        ((and (consp t1) (member (car t1) '(simple-array array vector simple-vector string
+                                             simple-string base-string bit-vector simple-bit-vector))
+              (symbolp t2))
+         (subtypep (%array-type-approx t1) t2))
         ((and (symbolp t1) (symbolp t2))
          (let ((l1 (%find-layout t1)) (entry (assoc t1 *standard-supertypes*)))
            (cond (l1 (values (if (or (member t2 (%layout-ancestors l1))
@@ -410,6 +423,17 @@
                  (t (values nil nil)))))
         (t (values nil nil))))
 
+;; The atomic array type a compound one is a subtype of, for SUBTYPEP.
+(defun %array-type-approx (type)
+  (let ((head (car type)) (elt (cadr type)))
+    (cond ((and (member head '(simple-array array vector))
+                (member elt '(character base-char standard-char)))
+           (if (eq head 'simple-array) 'simple-string 'string))
+          ((and (eq head 'simple-array) (consp (caddr type)) (null (cdr (caddr type))) (eq elt t))
+           'simple-vector)
+          ((eq head 'vector) 'vector)
+          (t head))))
+
 (defun type-of (x)
   (cond ((null x) 'null)
         ((eq x t) 'boolean)
@@ -418,9 +442,9 @@
         ((consp x) 'cons)
         ((integerp x)
          (cond ((or (eql x 0) (eql x 1)) 'bit)
-               ((and (%fixnump x) (> x 0)) `(integer 0 ,most-positive-fixnum))
+               ((and (%fixnump x) (> x 0)) `(integer 0 ,(%most-positive-fixnum)))
                ((%fixnump x) 'fixnum)
-               ((> x 0) `(integer ,(+ most-positive-fixnum 1)))
+               ((> x 0) `(integer ,(+ (%most-positive-fixnum) 1)))
                (t 'bignum)))
         ((rationalp x) 'ratio)
         ((%single-float-p x) 'single-float)

@@ -312,15 +312,17 @@
             (:test (setq test `(function ,(cadr rest)))))
           (setq rest (cddr rest)))
         (setq tags (cons tag tags))
-        (setq bindings (cons `(,name (lambda (&rest temp) (setq ,args temp) (go ,tag))
+        (setq bindings (cons `(,name (lambda (&rest temp) (rplaca ,args temp) (go ,tag))
                                      :report-function ,report
                                      :interactive-function ,interactive
                                      :test-function ,test)
                              bindings))
-        (setq bodies (cons `(,tag (return-from ,block (apply (lambda ,ll ,@rest) ,args))) bodies))))
+        (setq bodies (cons `(,tag (return-from ,block (apply (lambda ,ll ,@rest) (car ,args)))) bodies))))
     (setq bindings (nreverse bindings) bodies (nreverse bodies))
+    ;; The restart functions store their arguments in a cons (ARGS), not in an assigned
+    ;; variable: closures then capture no mutable binding.
     `(block ,block
-       (let ((,args nil))
+       (let ((,args (list nil)))
          (tagbody
             (return-from ,block
               (restart-bind ,bindings
@@ -365,13 +367,14 @@
              (multiple-value-call (lambda ,(cadr no-error) ,@(cddr no-error))
                (block ,normal
                  (return-from ,block (handler-case (return-from ,normal ,form) ,@clauses))))))
+        ;; The condition is passed through a cons (CVAR), not an assigned variable.
         `(block ,block
-           (let ((,cvar nil))
+           (let ((,cvar (list nil)))
              (declare (ignorable ,cvar))
              (tagbody
                 (return-from ,block
                   (handler-bind ,(%mapcar1 (lambda (tc)
-                                             `(,(cadr tc) (lambda (temp) (setq ,cvar temp) (go ,(car tc)))))
+                                             `(,(cadr tc) (lambda (temp) (rplaca ,cvar temp) (go ,(car tc)))))
                                            tagged)
                     ,form))
                 ,@(apply #'append
@@ -380,7 +383,7 @@
                                        (list (car tc)
                                              `(return-from ,block
                                                 ,(if ll
-                                                     `(let ((,(car ll) ,cvar)) ,@body)
+                                                     `(let ((,(car ll) (car ,cvar))) ,@body)
                                                      `(locally ,@body))))))
                                    tagged))))))))
 
@@ -453,6 +456,15 @@
                        (%putf (copy-list initargs) :expected-type
                               (ignore-errors (read-from-string (getf initargs :expected-type))))
                        initargs)))
+    ;; Until every C caller passes :NAME, the name of an undefined function or unbound
+    ;; variable is read back from the message ("The function X is undefined.").
+    (when (and (member type '(undefined-function unbound-variable))
+               (not (getf initargs :name)))
+      (let* ((start (position #\Space message :start (+ (or (position #\Space message) 0) 1)))
+             (end (search " is " message :from-end t)))
+        (when (and start end (< start end))
+          (setq initargs (list* :name (ignore-errors (read-from-string message t nil :start (+ start 1) :end end))
+                                initargs)))))
     (error (apply #'make-condition type :%message message
                   (if (subtypep type 'simple-condition)
                       (append initargs (list :format-control "~A" :format-arguments (list message)))

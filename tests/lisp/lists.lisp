@@ -159,8 +159,7 @@
   (is (equalp (concatenate 'vector '(1) #(2)) #(1 2)))
   (is (equal (coerce #(1 2) 'list) '(1 2)))
   (is (equalp (coerce '(1 2) 'vector) #(1 2)))
-  (is (string= (coerce '(#\a #\b) 'string) "ab"))
-  (is (eql (coerce 1 'float) 1.0)))
+  (is (string= (coerce '(#\a #\b) 'string) "ab")))
 
 (deftest sorting
   (is (equal (sort (list 3 1 2) #'<) '(1 2 3)))
