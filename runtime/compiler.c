@@ -1255,6 +1255,11 @@ static void emit(fs *s, int op, uint32_t a, int stack_delta)
             adj(s, stack_delta);
             return;
         }
+        if ((op == OP_CAR || op == OP_CDR) && VM_OP(prev) == OP_LREF) {
+            s->code[s->ncode - 1] = VM_INS(op == OP_CAR ? OP_LCAR : OP_LCDR, VM_A(prev));
+            adj(s, stack_delta);
+            return;
+        }
         if (op == OP_LREF && VM_OP(prev) == OP_LREF && a < 0xFFF && VM_A(prev) < 0xFFF) {
             s->code[s->ncode - 1] = VM_INS(OP_LREF2, VM_A(prev) | (a << 12));
             adj(s, stack_delta);

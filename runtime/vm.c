@@ -924,7 +924,9 @@ L_JT:
         if (__builtin_expect(rt_objectp(f), 1)) {
             unsigned wt = rt_widetag(f);
             if (wt == RT_WT_FUNCTION) {
-                memmove(fp, sp - n, n * sizeof(rt_value));
+                /* n is small: a plain forward copy (the source is above fp) */
+                for (size_t i_ = 0; i_ < n; i_++)
+                    fp[i_] = sp[(ptrdiff_t)i_ - (ptrdiff_t)n];
                 sp = fp + n;
                 CTL->fn = f;
                 fn = f;
@@ -1226,6 +1228,28 @@ L_SUBI:
     r = rt_sub(a, rt_fixnum(VM_SA(w)));
     RELOAD();
     sp[-1] = r;
+    NEXT;
+L_LCAR:
+    a = fp[VM_A(w)];
+    if (__builtin_expect(rt_consp(a), 1))
+        *sp++ = rt_car(a);
+    else if (rt_null(a))
+        *sp++ = RT_NIL;
+    else {
+        SAVE();
+        rt_type_error(a, "list");
+    }
+    NEXT;
+L_LCDR:
+    a = fp[VM_A(w)];
+    if (__builtin_expect(rt_consp(a), 1))
+        *sp++ = rt_cdr(a);
+    else if (rt_null(a))
+        *sp++ = RT_NIL;
+    else {
+        SAVE();
+        rt_type_error(a, "list");
+    }
     NEXT;
 L_LREF2:
     sp[0] = fp[VM_A(w) & 0xFFF];
