@@ -1173,6 +1173,13 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
                 result = conv_args(c, e, f, x, form_cdr(form));
                 break;
             }
+            if (rt_eq(head, vm_s_apply) && n >= 2) {
+                node *x = mk(c, N_CALL);
+                x->op = 1; /* apply: the last argument is spread */
+                x->a = conv(c, e, f, second(form));
+                result = conv_args(c, e, f, x, form_cdr(form_cdr(form)));
+                break;
+            }
             if (rt_eq(head, vm_s_funcall) && n >= 1) {
                 node *x = mk(c, N_CALL);
                 x->a = conv(c, e, f, second(form));
@@ -1583,6 +1590,14 @@ static bool cg(fs *s, node *n, enum mode m)
     case N_CALL:
         cg(s, n->a, M_VALUE);
         cg_call_args(s, n);
+        if (n->op == 1) {
+            emit(s, m == M_TAIL ? OP_TAPPLY : OP_APPLY, (uint32_t)n->nargs, -n->nargs);
+            if (m == M_TAIL) {
+                s->depth--;
+                return true;
+            }
+            return finish(s, m, true);
+        }
         emit(s, m == M_TAIL ? OP_TCALL : OP_CALL, (uint32_t)n->nargs, -n->nargs);
         if (m == M_TAIL) {
             s->depth--;

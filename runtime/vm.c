@@ -875,6 +875,29 @@ L_JT:
         f = sp[-(ptrdiff_t)n - 1];
         retsp = sp - n - 1;
         goto do_call;
+    L_APPLY:
+    L_TAPPLY: {
+        /* stack: f a1 .. a(A-1) list: spread the list, then call (or tail call) */
+        rt_value l = *--sp;
+        n = VM_A(w) - 1;
+        for (; rt_consp(l); l = rt_cdr(l)) {
+            if (__builtin_expect(sp >= T->stack_limit, 0)) {
+                SAVE();
+                stack_exhausted(T);
+            }
+            *sp++ = rt_car(l);
+            n++;
+        }
+        if (!rt_null(l)) {
+            SAVE();
+            rt_type_error(l, "list");
+        }
+        f = sp[-(ptrdiff_t)n - 1];
+        if (VM_OP(w) == OP_TAPPLY)
+            goto do_tcall;
+        retsp = sp - n - 1;
+        goto do_call;
+    }
     L_MVCALL:
         n = (size_t)rt_fixnum_value(fp[VM_A(w)]);
         f = sp[-(ptrdiff_t)n - 1];
