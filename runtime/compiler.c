@@ -91,7 +91,7 @@ struct blk {
 enum nk {
     N_CONST, N_VAR, N_SETVAR, N_GVAR, N_SETG, N_FREF, N_IF, N_PROGN, N_LET, N_LETSTAR,
     N_LAMBDA, N_CALL, N_GCALL, N_PRIM, N_BLOCK, N_RETFROM, N_TAGBODY, N_LABEL, N_GO,
-    N_CATCH, N_THROW, N_UWP, N_MVCALL, N_MVPROG1, N_PROGV, N_LABELS
+    N_CATCH, N_THROW, N_UWP, N_MVCALL, N_MVPROG1, N_PROGV, N_LABELS, N_MVBIND
 };
 
 struct node {
@@ -786,6 +786,8 @@ static node *conv_function(cx *c, env *e, fun *f, rt_value x)
     return n;
 }
 
+static node *conv_mvbind(cx *c, env *e, fun *f, rt_value rest);
+
 static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, bool *handled)
 {
     RT_ROOTS(form, head);
@@ -1025,6 +1027,9 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         return mk_const(c, RT_NIL);
     }
     if (rt_eq(head, vm_s_multiple_value_call)) {
+        node *mb = conv_mvbind(c, e, f, rest);
+        if (mb)
+            return mb;
         node *x = mk(c, N_MVCALL);
         x->a = conv(c, e, f, form_car(rest));
         rest = form_cdr(rest);
@@ -1059,6 +1064,71 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         return conv(c, e, f, qq(form_car(rest), 1));
     *handled = false;
     return NULL;
+}
+
+/* (multiple-value-call (lambda (&optional a b &rest r) . body) form), which is what
+ * MULTIPLE-VALUE-BIND expands to: bound in place (no closure, no call, no &rest list
+ * unless asked for). NULL when the shape does not fit. */
+static node *conv_mvbind(cx *c, env *e, fun *f, rt_value rest)
+{
+    RT_ROOTS(rest);
+    rt_value fn = form_car(rest);
+    if (!rt_consp(form_cdr(rest)) || !rt_null(form_cdr(form_cdr(rest))))
+        return NULL;
+    if (rt_consp(fn) && rt_eq(form_car(fn), vm_s_function) && rt_consp(form_cdr(fn)))
+        fn = second(fn);
+    if (!rt_consp(fn) || !rt_eq(form_car(fn), vm_s_lambda) || !rt_consp(form_cdr(fn)))
+        return NULL;
+    rt_value ll = second(fn), body = form_cdr(form_cdr(fn)), specials = RT_NIL, bound = RT_NIL, restvar = RT_NIL;
+    RT_ROOTS(fn, ll, body, specials, bound, restvar);
+    int nvars = 0;
+    for (rt_value l = ll; rt_consp(l); l = form_cdr(l)) {
+        rt_value p = form_car(l);
+        if (rt_eq(p, vm_s_optional))
+            continue;
+        if (rt_eq(p, vm_s_rest)) {
+            rt_value t = form_cdr(l);
+            if (!rt_consp(t) || !rt_symbolp(form_car(t)) || !rt_null(form_cdr(t)))
+                return NULL;
+            restvar = form_car(t);
+            break;
+        }
+        if (!rt_symbolp(p) || vm_symbol_flag(p, RT_SYMF_CONSTANT | RT_SYMF_KEYWORD) || rt_null(p) ||
+            rt_eq(p, RT_T) || rt_eq(p, vm_s_key) || rt_eq(p, vm_s_aux) || rt_eq(p, vm_s_body) ||
+            rt_eq(p, vm_s_allow_other_keys) || rt_eq(p, vm_s_whole) || rt_eq(p, vm_s_environment))
+            return NULL;
+        nvars++;
+    }
+    node *x = mk(c, N_MVBIND);
+    x->a = conv(c, e, f, second(rest));
+    body = parse_decls(c, body, &specials, false);
+    x->vars = alloc(c, sizeof(var *) * (size_t)(nvars + 1));
+    x->nargs = nvars;
+    x->n = rt_null(restvar) ? 0 : 1;
+    env *ne = e;
+    int i = 0;
+    for (rt_value l = ll; rt_consp(l) && i < nvars; l = form_cdr(l)) {
+        rt_value p = form_car(l);
+        if (rt_eq(p, vm_s_optional))
+            continue;
+        RT_ROOTS(l, p);
+        bound = rt_cons(p, bound);
+        ne = bind_var(c, ne, f, p, specials, &x->vars[i++]);
+    }
+    if (x->n) {
+        bound = rt_cons(restvar, bound);
+        ne = bind_var(c, ne, f, restvar, specials, &x->v);
+    }
+    ne = free_specials(c, ne, specials, bound);
+    bool any_special = x->n && x->v->special;
+    for (int k = 0; k < nvars; k++)
+        any_special |= x->vars[k]->special;
+    if (any_special)
+        c->dyn++;
+    x->b = conv_progn(c, ne, f, body);
+    if (any_special)
+        c->dyn--;
+    return x;
 }
 
 /* Inlined standard functions: (symbol, nargs) -> opcode. */
@@ -1826,6 +1896,27 @@ static bool cg(fs *s, node *n, enum mode m)
         emit(s, OP_UNBINDTO, (uint32_t)n->v->slot, 0);
         s->nslots = saved;
         return finish(s, m, mvm);
+    }
+    case N_MVBIND: {
+        int saved = s->nslots, nspecial = 0;
+        bool mv = cg(s, n->a, M_MV);
+        if (!mv)
+            emit(s, OP_NV1, 0, 0);
+        emit(s, OP_MVBIND, (uint32_t)n->nargs | ((uint32_t)n->n << 20), -1 + n->nargs + n->n);
+        if (n->n)
+            nspecial += bind_top(s, n->v);
+        for (int i = n->nargs; i-- > 0;)
+            nspecial += bind_top(s, n->vars[i]);
+        bool rmv;
+        if (nspecial) {
+            rmv = cg(s, n->b, m == M_TAIL ? M_MV : m);
+            emit(s, OP_UNBIND, (uint32_t)nspecial, 0);
+            if (m == M_TAIL)
+                finish(s, m, rmv);
+        } else
+            rmv = cg(s, n->b, m);
+        s->nslots = saved;
+        return rmv;
     }
     case N_LABEL:
         return false;

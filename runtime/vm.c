@@ -1056,12 +1056,29 @@ L_MVPUSH: {
     NEXT;
 }
 L_MVBIND: {
-    /* push exactly A values of the last form (NIL-padded) */
-    size_t want = VM_A(w);
+    /* push exactly (A & 0xFFFFF) values of the last form (NIL-padded), then, when bit 20
+     * of A is set, the list of the values beyond them (&rest) */
+    size_t want = VM_A(w) & 0xFFFFF;
+    bool rest = (VM_A(w) >> 20) & 1;
     r = *--sp;
     size_t n = T->nvals;
+    if (n == 1)
+        T->mv[0] = r;
+    if (__builtin_expect(sp + want + 1 >= T->stack_limit, 0)) {
+        SAVE();
+        stack_exhausted(T);
+    }
     for (size_t i = 0; i < want; i++)
-        *sp++ = n == 1 ? (i == 0 ? r : RT_NIL) : (i < n ? T->mv[i] : RT_NIL);
+        *sp++ = i < n ? T->mv[i] : RT_NIL;
+    if (rest) {
+        *sp++ = RT_NIL;
+        for (size_t i = n; i-- > want;) {
+            SAVE();
+            r = rt_cons(T->mv[i], sp[-1]);
+            RELOAD();
+            sp[-1] = r;
+        }
+    }
     NEXT;
 }
 L_ENTER: {
