@@ -10,6 +10,7 @@
 #include "rt/printer.h"
 #include "rt/reader.h"
 #include "rt/rt.h"
+#include "rt/thread.h"
 #include "rt/vm.h"
 
 static rt_value rd(const char *text)
@@ -122,6 +123,25 @@ static void test_nonlocal_through_c(void)
     EV_IS("(vm-fib 10)", "55");
 }
 
+/* The scheduler driven from C, as the desktop's event loop does. */
+static void test_threads_from_event_loop(void)
+{
+    ev("(setq vm-slice-result nil)");
+    ev("(kons:make-thread (lambda () (sleep 0.01) (setq vm-slice-result :done)))");
+    rt_value sym = rt_intern_c("VM-SLICE-RESULT", "COMMON-LISP-USER");
+    RT_ROOTS(sym);
+    int slices = 0;
+    int64_t next = 0;
+    while (rt_null(rt_symbol_value(sym)) && slices < 1000) {
+        next = rt_threads_run_slice(2 * 1000000);
+        slices++;
+    }
+    CHECK(printed_as(rt_symbol_value(sym), ":DONE"));
+    CHECK(slices > 1);                            /* the sleeper needed several slices */
+    CHECK(rt_threads_next_deadline_ns() == -1);   /* nothing left to run */
+    (void)next;
+}
+
 int main(void)
 {
     rt_config cfg = {0};
@@ -130,5 +150,6 @@ int main(void)
     test_basics();
     test_values_and_calls();
     test_nonlocal_through_c();
+    test_threads_from_event_loop();
     return check_report();
 }
