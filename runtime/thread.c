@@ -113,6 +113,7 @@ static void switch_to(vm_thread *next)
     if (next == cur)
         return;
     size_t depth = rt_root_depth();
+    cur->suspend_depth = depth;
     vm_swap_bindings(cur, true);
     vm_swap_bindings(next, false);
     vm_current = next;
@@ -122,6 +123,17 @@ static void switch_to(vm_thread *next)
     swapcontext(&cur->uctx, &next->uctx);
     /* running again as cur */
     resume_depth = rt_root_depth();
+    if (resume_depth != cur->suspend_depth) {
+        /* The initial thread's part of the (global) root stack changed while cur slept;
+         * cur holds no roots of its own (may_switch), so its recorded depths all sit at
+         * its base: move them with it. */
+        ptrdiff_t delta = (ptrdiff_t)resume_depth - (ptrdiff_t)cur->suspend_depth;
+        for (vm_run_t *r = cur->run; r; r = r->parent)
+            r->root_depth = (size_t)((ptrdiff_t)r->root_depth + delta);
+        for (size_t i = 0; i < cur->nuw; i++)
+            if (cur->uw[i].kind == UW_CPROTECT || cur->uw[i].kind == UW_TOPLEVEL)
+                cur->uw[i].root_depth = (size_t)((ptrdiff_t)cur->uw[i].root_depth + delta);
+    }
     if (to_free && to_free != vm_current) {
         vm_thread *d = to_free;
         to_free = NULL;

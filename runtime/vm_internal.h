@@ -116,6 +116,7 @@ typedef struct vm_thread {
     int wait_kind;
     struct vm_thread *next_all;
     bool bindings_swapped_out;
+    size_t suspend_depth;   /* C root stack depth when switched out */
 } vm_thread;
 
 extern vm_thread *vm_current;

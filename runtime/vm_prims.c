@@ -331,18 +331,26 @@ static rt_value p_qq_vector(rt_value *a, size_t n)
 
 /* ---- Evaluation ----------------------------------------------------------------------------- */
 
-rt_value rt_eval(rt_value form)
+/* Evaluates everything but the last step: returns the compiled thunk of the final form,
+ * or NIL with *value set when the form needed no compilation. The caller runs the thunk
+ * after this function's roots are gone, so a green thread evaluating a long-running
+ * form holds no C roots (and can be preempted, see thread.c). */
+static rt_value eval_prepare(rt_value form, rt_value *value)
 {
     RT_ROOTS(form);
     for (;;) {
         if (rt_symbolp(form)) {
-            if (rt_null(form) || rt_eq(form, RT_T) || vm_symbol_flag(form, RT_SYMF_KEYWORD))
-                return form;
+            if (rt_null(form) || rt_eq(form, RT_T) || vm_symbol_flag(form, RT_SYMF_KEYWORD)) {
+                vm_current->nvals = 1;
+                *value = form;
+                return RT_NIL;
+            }
             break;
         }
         if (!rt_consp(form)) {
             vm_current->nvals = 1;
-            return form;
+            *value = form;
+            return RT_NIL;
         }
         rt_value head = form_car(form);
         /* progn at the top level: each subform in turn, so a macro defined by one is
@@ -353,6 +361,7 @@ rt_value rt_eval(rt_value form)
             RT_ROOTS(rest, r);
             if (rt_null(rest)) {
                 vm_current->nvals = 1;
+                *value = RT_NIL;
                 return RT_NIL;
             }
             for (; rt_consp(form_cdr(rest)); rest = form_cdr(rest))
@@ -362,7 +371,8 @@ rt_value rt_eval(rt_value form)
         }
         if (rt_eq(head, vm_s_quote)) {
             vm_current->nvals = 1;
-            return second(form);
+            *value = second(form);
+            return RT_NIL;
         }
         if (rt_symbolp(head) && vm_symbol_flag(head, RT_SYMF_MACRO) && !vm_symbol_flag(head, RT_SYMF_SPECIAL_FORM)) {
             bool e;
@@ -371,7 +381,15 @@ rt_value rt_eval(rt_value form)
         }
         break;
     }
-    rt_value fn = rt_compile_toplevel(form);
+    return rt_compile_toplevel(form);
+}
+
+rt_value rt_eval(rt_value form)
+{
+    rt_value value = RT_NIL;
+    rt_value fn = eval_prepare(form, &value);
+    if (rt_null(fn))
+        return value;
     return vm_call(fn, 0, NULL);
 }
 
