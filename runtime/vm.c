@@ -859,10 +859,13 @@ L_JT:
         }                                                                   \
         SAVE();                                                             \
         T->nvals = 1;                                                       \
+        uint64_t ep_ = rt_gc_epoch;                                         \
+        rt_value *rs_ = (RETSP);                                            \
         rt_value r_ = pr_->fn(sp - (N), (N));                               \
-        size_t off_ = (size_t)((RETSP) - T->stack);                         \
-        RELOAD();                                                           \
-        sp = T->stack + off_;                                               \
+        /* code objects move only in a collection: reload only then */      \
+        if (__builtin_expect(ep_ != rt_gc_epoch, 0))                        \
+            RELOAD();                                                       \
+        sp = rs_;                                                           \
         *sp++ = r_;                                                         \
     } while (0)
 
