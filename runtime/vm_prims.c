@@ -779,7 +779,41 @@ static rt_value p_get_internal_run_time(rt_value *a, size_t n)
     return rt_make_integer(clock_us(CLOCK_PROCESS_CPUTIME_ID));
 }
 
+/* SYS:%DISASSEMBLE fn: the bytecode of a compiled function, one instruction a line. */
+static rt_value p_disassemble(rt_value *a, size_t n)
+{
+    (void)n;
+    static const char *const names[] = {
+#define VM_NAME_(x) #x,
+        VM_OPS(VM_NAME_)
+#undef VM_NAME_
+    };
+    rt_value f = a[0];
+    if (rt_symbolp(f))
+        f = rt_fdefinition_or_unbound(f);
+    if (!rt_widetagp(f, RT_WT_FUNCTION))
+        rt_type_error(a[0], "compiled-function");
+    rt_value code = rt_function_code(f);
+    const rt_code_meta *m = rt_code_meta_of(code);
+    const uint32_t *bc = rt_code_bytes(code);
+    printf("; %u words, %u locals, stack %u, %zu constants\n", m->nwords, m->nlocals, m->maxstack,
+           rt_code_nconsts(code));
+    for (uint32_t i = 0; i < m->nwords; i++) {
+        uint32_t w = bc[i], op = VM_OP(w);
+        printf("%4u  %-10s %d\n", i, op < OP_COUNT_ ? names[op] : "?", VM_SA(w));
+        if (op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
+            op == OP_TAGPUSH)
+        {
+            i++;
+            printf("%4u    .word    %u\n", i, bc[i]);
+        }
+    }
+    fflush(stdout);
+    return RT_NIL;
+}
+
 const rt_prim_def rt_vm_prims[] = {
+    {"KONS-SYSTEM", "%DISASSEMBLE", p_disassemble, 1, 1},
     {"COMMON-LISP", "GET-INTERNAL-REAL-TIME", p_get_internal_real_time, 0, 0},
     {"COMMON-LISP", "GET-INTERNAL-RUN-TIME", p_get_internal_run_time, 0, 0},
     {"COMMON-LISP", "FUNCALL", p_funcall, 1, -1},
