@@ -457,6 +457,7 @@ YES-OR-NO-P ZEROP")
 ;;; The fixnum range of rt/value.h, should the numbers module not have defined it yet.
 (if (boundp 'most-positive-fixnum) nil (%define-constant 'most-positive-fixnum 4611686018427387903))
 (if (boundp 'most-negative-fixnum) nil (%define-constant 'most-negative-fixnum -4611686018427387904))
+(if (boundp 'pi) nil (%define-constant 'pi 3.141592653589793d0))
 
 ;;; DESTRUCTURING-BIND (also used by DEFSTRUCT and the setf machinery).
 (defun %dbind-error (what list lambda-list)

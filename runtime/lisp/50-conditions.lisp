@@ -118,15 +118,21 @@
 
 (defun %print-condition (c stream)
   (if *print-escape*
+      ;; As SBCL: #<SIMPLE-ERROR "control" {1001AB2C43}>, #<TYPE-ERROR {1001AB2C43}>.
       (progn (write-string "#<" stream)
              (prin1 (type-of c) stream)
-             (write-string " {" stream)
+             (when (and (%instance-of-p c 'simple-condition)
+                        (stringp (simple-condition-format-control c)))
+               (write-char #\Space stream)
+               (prin1 (simple-condition-format-control c) stream))
+             (write-char #\Space stream)
              (write-string (%address-string c) stream)
-             (write-string "}>" stream))
+             (write-string ">" stream))
       (%report-condition c stream)))
 
 (defun %address-string (x)
-  (if (fboundp '%address) (write-to-string (%address x) :base 16) "0"))
+  ;; "{1001AB2C43}", as SBCL prints identities.
+  (if (fboundp '%print-address) (%print-address x) "{0}"))
 
 (defun %report-condition (c stream)
   (let ((l (%instance-layout c)))
@@ -225,8 +231,8 @@
   (declare (ignore depth))
   (if *print-escape*
       (progn (write-string "#<RESTART " stream) (prin1 (restart-name r) stream)
-             (write-string " {" stream) (write-string (%address-string r) stream)
-             (write-string "}>" stream))
+             (write-char #\Space stream) (write-string (%address-string r) stream)
+             (write-string ">" stream))
       (let ((rf (restart-report-function r)))
         (cond ((stringp rf) (write-string rf stream))
               (rf (funcall rf stream))

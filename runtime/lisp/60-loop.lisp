@@ -154,7 +154,7 @@
           (caddr acc)
           (let ((var (or into (gensym "ACC"))) (tail (gensym "TAIL")))
             (%loop-bind var (cond ((member kind '(:sum :count)) 0) (t nil)))
-            (when (member kind '(:list)) (%loop-bind tail nil))
+            (when (member kind '(:collect :append :nconc)) (%loop-bind tail nil))
             (setq *loop-accumulators* (cons (list name kind var tail) *loop-accumulators*))
             (unless into (setq *loop-result* var))
             var)))))

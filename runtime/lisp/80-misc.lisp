@@ -40,7 +40,7 @@
        ,@(when type `((prin1 (type-of ,o) ,s) ,@(when body `((write-char #\Space ,s)))))
        ,@body
        ,@(when identity
-           `((write-string " {" ,s) (write-string (%address-string ,o) ,s) (write-string "}" ,s)))
+           `((write-char #\Space ,s) (write-string (%address-string ,o) ,s)))
        (write-string ">" ,s)
        nil)))
 

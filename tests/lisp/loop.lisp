@@ -66,3 +66,12 @@
   (is (null (loop for x in nil collect x)))
   (is (= (loop for i from 1 to 10 do (when (= i 3) (loop-finish)) finally (return i)) 3))
   (is (equal (loop for i from 1 to 3 when (oddp i) collect i end collect :x) '(1 :x :x 3 :x))))
+
+(defun loop-tree (depth)
+  (if (= depth 0) :leaf (loop for i below 2 collect (loop-tree (1- depth)) append (list i))))
+
+(deftest loop-recursive-accumulation
+  ;; each activation has its own accumulator and tail
+  (is (equal (loop-tree 2) '((:leaf 0 :leaf 1) 0 (:leaf 0 :leaf 1) 1)))
+  (is (equal (loop for x in '(1 2) collect (loop for y in '(a b) collect (list x y)))
+             '(((1 a) (1 b)) ((2 a) (2 b))))))
