@@ -688,8 +688,8 @@ static rt_value p_hash_table_pairs(rt_value *a, size_t n)
 
 static rt_value p_maphash(rt_value *a, size_t n)
 {
-    rt_value fn = a[0];
     rt_value pairs = p_hash_table_pairs(a + 1, 1);
+    rt_value fn = a[0]; /* read after the allocation above (a[] is GC-updated) */
     RT_ROOTS(fn, pairs);
     for (; rt_consp(pairs); pairs = rt_cdr(pairs)) {
         rt_value args[2] = {rt_car(rt_car(pairs)), rt_cdr(rt_car(pairs))};

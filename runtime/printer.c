@@ -705,8 +705,10 @@ static void instance(P *p, rt_value x)
     if (fbound) {
         /* The library decides (#S(...), condition reports, #<TYPE {addr}>). The stream
          * and the printer variables are those of this call. */
-        rt_value args[2] = {x, p->stream};
-        rt_funcall(rt_sym_print_instance, 2, args);
+        /* The third argument is the escape mode of this call (PRINC does not bind
+         * *PRINT-ESCAPE*); the library binds *PRINT-ESCAPE* to it (lisplib). */
+        rt_value args[3] = {x, p->stream, p->escape ? RT_T : RT_NIL};
+        rt_funcall(rt_sym_print_instance, 3, args);
         return;
     }
     unreadable_begin(p, x, "INSTANCE ");
