@@ -58,6 +58,7 @@ typedef struct R {
     unsigned base;
     char ffmt;
     bool preserve_ws;
+    bool recursive;
     bool status_mode;
     jmp_buf jb;
     char *errbuf;
@@ -393,8 +394,9 @@ static bool read_token(R *r, int32_t c, bool first_literal)
             any_esc = true;
             break;
         case S_WHITESPACE:
-            if (r->preserve_ws)
-                unrdc(r, c);
+            /* Left for the caller: READ consumes one whitespace character after the
+             * whole object (as SBCL does), READ-PRESERVING-WHITESPACE none. */
+            unrdc(r, c);
             return any_esc;
         case S_INVALID: {
             char b[24];
@@ -1319,10 +1321,22 @@ struct read_call {
     rt_value eof_value;
     rt_value result;
 };
+/* After an object read by READ (not READ-PRESERVING-WHITESPACE, not recursive), one
+ * following whitespace character is consumed: SBCL's behaviour, which FILE-POSITION and
+ * READ-FROM-STRING's second value show. */
+static void consume_whitespace(R *r)
+{
+    int32_t c = rt_read_char_status(r->stream);
+    if (c >= 0 && syntax_of(r->readtable, c) != S_WHITESPACE)
+        unrdc(r, c);
+}
+
 static void read_body(void *p)
 {
     struct read_call *c = p;
     c->result = read_object(c->r, c->eof_error, c->eof_value);
+    if (!c->r->preserve_ws && !c->r->recursive && c->result != c->eof_value)
+        consume_whitespace(c->r);
 }
 static void read_cleanup(void *p) { teardown(((struct read_call *)p)->r); }
 
@@ -1331,6 +1345,7 @@ static rt_value read_top(rt_value stream, bool eof_error_p, rt_value eof_value, 
     R r;
     stream = rt_input_stream(stream);
     setup(&r, stream, preserve && !recursive_p);
+    r.recursive = recursive_p;
     RT_ROOTS(r.stream, r.readtable, r.stack, r.tmp, r.tmp2, eof_value);
     rt_value saved_labels = labels;
     RT_ROOTS(saved_labels);
@@ -1376,6 +1391,8 @@ enum rt_read_status rt_read_status(rt_value stream, rt_value *out, char *errbuf)
     enum rt_read_status st;
     if (setjmp(r.jb) == 0) {
         rt_value v = read_object(&r, false, EOF_MARKER);
+        if (v != EOF_MARKER)
+            consume_whitespace(&r);
         st = v == EOF_MARKER ? RT_READ_EOF : RT_READ_OK;
         *out = v == EOF_MARKER ? RT_NIL : v;
     } else {
