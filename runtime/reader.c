@@ -199,7 +199,9 @@ rt_value rt_copy_readtable(rt_value from, rt_value to)
             rt_store(&rt_body(v)[i], d);
         }
     }
-    for (rt_value l = rt_slot(from, RTS_EXTRA); rt_consp(l); l = rt_cdr(l)) {
+    rt_value l = rt_slot(from, RTS_EXTRA);
+    RT_ROOTS(l);
+    for (; rt_consp(l); l = rt_cdr(l)) {
         e = rt_car(l);
         d = rt_car(rt_cdr(rt_cdr(rt_cdr(e))));
         if (rt_simple_vector_p(d))
@@ -207,7 +209,6 @@ rt_value rt_copy_readtable(rt_value from, rt_value to)
         e = rt_car(l);
         e = rt_list(4, rt_car(e), rt_car(rt_cdr(e)), rt_car(rt_cdr(rt_cdr(e))), d);
         extra = rt_cons(e, extra);
-        l = rt_memq(rt_car(l), rt_slot(from, RTS_EXTRA)); /* re-find l after allocation */
     }
     rt_store(&rt_body(to)[1 + RTS_EXTRA], extra);
     return to;
