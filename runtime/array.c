@@ -544,8 +544,11 @@ static void grow(rt_value v, size_t min_len)
         for (size_t i = old; i < len; i++)
             b[i] = rt_fixnum(0);
     }
-    for (size_t i = 0; i < old; i++)
-        data_set(nd, i, data_ref(d, off + i));
+    for (size_t i = 0; i < old; i++) {
+        /* data_ref may allocate (a double, a bignum): re-resolve the old data each time. */
+        rt_value x = data_ref(resolve(v, &off), off + i);
+        data_set(nd, i, x);
+    }
     rt_value *b = rt_body(v);
     RT_STORE(b[RT_ARR_DATA], nd);
     RT_STORE(b[RT_ARR_OFFSET], rt_fixnum(0));

@@ -229,7 +229,7 @@ rt_value rt_intern(rt_value name, rt_value package, rt_value *status_out)
 {
     if (!rt_stringp(name))
         rt_type_error(name, "string");
-    RT_ROOTS(name);
+    RT_ROOTS(name, package);
     package = to_package(package);
     size_t len;
     uint32_t *chars = designator_chars(name, &len);
@@ -241,7 +241,7 @@ rt_value rt_intern(rt_value name, rt_value package, rt_value *status_out)
     /* The chars buffer must not leak if interning signals (storage exhaustion). */
     rt_value str = rt_string_from_chars(chars, len);
     free(chars);
-    RT_ROOTS(package, str);
+    RT_ROOTS(str);
     s = rt_make_symbol(str);
     RT_ROOTS(s);
     bool kw = rt_eq(package, rt_pkg_keyword);
@@ -391,9 +391,9 @@ static void import_(rt_value symbols, rt_value package, bool shadowing)
                     RT_STORE(rt_body(found)[RT_SYM_PACKAGE], RT_NIL);
             }
             /* Replace any shadowing entry of the same name. */
-            rt_value keep = RT_NIL;
-            RT_ROOTS(keep);
-            for (rt_value s = pkg_slot(package, RT_PKG_SHADOWING); rt_consp(s); s = rt_cdr(s))
+            rt_value keep = RT_NIL, s = pkg_slot(package, RT_PKG_SHADOWING);
+            RT_ROOTS(keep, s);
+            for (; rt_consp(s); s = rt_cdr(s))
                 if (!rt_string_equal(rt_symbol_name(rt_car(s)), rt_symbol_name(sym)))
                     keep = rt_cons(rt_car(s), keep);
             keep = rt_cons(sym, keep);
