@@ -179,6 +179,9 @@ static void test_streams_output(void)
 int main(void)
 {
     objtest_init();
+    /* The expected strings are SBCL's with *print-pretty* NIL, except where a test sets it. */
+    CHECK(rt_symbol_value(rt_sym_print_pretty) == RT_T); /* SBCL's default */
+    rt_set_symbol_value(rt_sym_print_pretty, RT_NIL);
     test_symbols();
     test_numbers_and_radix();
     test_limits();
