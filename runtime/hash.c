@@ -117,8 +117,7 @@ static bool equalp_array(rt_value a, rt_value b)
 static bool structure_p(rt_value x)
 {
     rt_value l = rt_body(x)[0];
-    return rt_simple_vector_p(l) && rt_vector_length(l) > 3 && rt_keywordp(rt_body(l)[3]) &&
-           rt_body(l)[3] == rt_keyword("STRUCTURE");
+    return rt_simple_vector_p(l) && rt_vector_length(l) > 3 && rt_body(l)[3] == rt_sym_kw_structure;
 }
 
 static bool structure_equalp(rt_value a, rt_value b)

@@ -150,6 +150,7 @@ rt_value rt_eval(rt_value form);
     X(kw_key, "KEY", KW) X(kw_value, "VALUE", KW) X(kw_key_and_value, "KEY-AND-VALUE", KW) \
     X(kw_key_or_value, "KEY-OR-VALUE", KW)                                            \
     X(kw_common_lisp, "COMMON-LISP", KW) X(kw_kons, "KONS", KW)                       \
+    X(kw_structure, "STRUCTURE", KW)                                                  \
     X(kw_ansi_cl, "ANSI-CL", KW) X(kw_x86_64, "X86-64", KW) X(kw_64_bit, "64-BIT", KW) \
     X(kw_linux, "LINUX", KW) X(kw_unix, "UNIX", KW) X(kw_little_endian, "LITTLE-ENDIAN", KW) \
     X(quasiquote, "QUASIQUOTE", SYS) X(unquote, "UNQUOTE", SYS)                       \
