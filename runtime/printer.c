@@ -452,6 +452,13 @@ static void list(P *p, rt_value x)
     const char *prefix;
     if (is_quote_form(p, x, &prefix)) {
         out(p, prefix);
+        /* ,@X and ,.X are other forms: (UNQUOTE @X) prints as ", @X". */
+        rt_value arg = rt_car(rt_cdr(x));
+        if (prefix[0] == ',' && !prefix[1] && rt_symbolp(arg) && rt_string_length(rt_symbol_name(arg)) > 0) {
+            uint32_t c0 = rt_string_ref(rt_symbol_name(arg), 0);
+            if ((c0 == '@' || c0 == '.') && (!p->escape || rt_symbol_accessible_p(arg, rt_current_package())))
+                outc(p, ' ');
+        }
         obj(p, rt_car(rt_cdr(x)));
         return;
     }

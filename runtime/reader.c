@@ -643,7 +643,8 @@ static rt_value read_string(R *r, int32_t delim)
     if (r->suppress)
         return RT_NIL;
     rt_value s = rt_make_string(r->slen, 0);
-    memcpy(rt_body(s), r->sbuf, r->slen * 4);
+    if (r->slen)
+        memcpy(rt_body(s), r->sbuf, r->slen * 4);
     if (r->scap > 65536) { /* do not keep a huge buffer around */
         free(r->sbuf);
         r->sbuf = NULL;
