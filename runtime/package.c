@@ -554,9 +554,12 @@ void rt_packages_init(void)
     RT_STORE(rt_body(rt_pkg_cl)[RT_PKG_FLAGS], rt_fixnum(RT_PKGF_LOCKED));
 
     /* COMMON-LISP: adopt the symbols that exist already (NIL, T, EQ, ...), make the rest. */
-    rt_value adopt[] = {RT_NIL, RT_T, rt_sym_eq, rt_sym_eql, rt_sym_equal, rt_sym_equalp};
+    /* Through pointers to the (rooted) globals: add_present allocates, so copies in a C
+     * array would go stale (found by KONS_GC_TORTURE=1). NIL and T never move. */
+    static rt_value nil_v = RT_NIL, t_v = RT_T;
+    rt_value *adopt[] = {&nil_v, &t_v, &rt_sym_eq, &rt_sym_eql, &rt_sym_equal, &rt_sym_equalp};
     for (size_t i = 0; i < RT_COUNTOF(adopt); i++)
-        add_present(rt_pkg_cl, adopt[i], true);
+        add_present(rt_pkg_cl, *adopt[i], true);
     for (size_t i = 0; i < RT_COUNTOF(cl_names); i++) {
         rt_value s = rt_intern_c(cl_names[i], "COMMON-LISP");
         bool ext;
