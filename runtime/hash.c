@@ -643,9 +643,10 @@ static rt_value p_hash_table_pairs(rt_value *a, size_t n)
 
 static rt_value p_maphash(rt_value *a, size_t n)
 {
-    rt_value fn = a[0];
-    rt_value pairs = p_hash_table_pairs(a + 1, 1);
+    /* FN is rooted before the pairs are consed (the allocation may move it). */
+    rt_value fn = a[0], pairs = RT_NIL;
     RT_ROOTS(fn, pairs);
+    pairs = p_hash_table_pairs(a + 1, 1);
     for (; rt_consp(pairs); pairs = rt_cdr(pairs)) {
         rt_value args[2] = {rt_car(rt_car(pairs)), rt_cdr(rt_car(pairs))};
         rt_funcall(fn, 2, args);

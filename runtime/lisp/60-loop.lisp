@@ -141,7 +141,7 @@
                    (cons `(setq ,var ,(if (eq dir :down) `(- ,var ,s) `(+ ,var ,s)))
                          *loop-steps*)))))))))
 
-(defun %hash-table-pairs (table)
+(%defun-if-missing %hash-table-pairs (table)
   (let ((r nil))
     (maphash (lambda (k v) (setq r (cons (cons k v) r))) table)
     (nreverse r)))
