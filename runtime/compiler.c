@@ -18,6 +18,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* car/cdr of forms being compiled: user data, so never trust their shape. */
+static inline rt_value form_car(rt_value x)
+{
+    if (rt_consp(x))
+        return rt_cons_of(x)->car;
+    if (!rt_null(x))
+        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
+    return RT_NIL;
+}
+static inline rt_value form_cdr(rt_value x)
+{
+    if (rt_consp(x))
+        return rt_cons_of(x)->cdr;
+    if (!rt_null(x))
+        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
+    return RT_NIL;
+}
+
 typedef struct node node;
 typedef struct var var;
 typedef struct fun fun;
@@ -49,6 +67,7 @@ struct fun {
     bool has_opt, has_rest, has_key, allow_other_keys;
     node *body;
     int name;         /* cidx */
+    int ll;           /* cidx of the lambda list (debug info), -1 if none */
 };
 
 struct blk {
@@ -72,7 +91,7 @@ struct blk {
 enum nk {
     N_CONST, N_VAR, N_SETVAR, N_GVAR, N_SETG, N_FREF, N_IF, N_PROGN, N_LET, N_LETSTAR,
     N_LAMBDA, N_CALL, N_GCALL, N_PRIM, N_BLOCK, N_RETFROM, N_TAGBODY, N_LABEL, N_GO,
-    N_CATCH, N_THROW, N_UWP, N_MVCALL, N_MVPROG1, N_PROGV, N_LABELS
+    N_CATCH, N_THROW, N_UWP, N_MVCALL, N_MVPROG1, N_PROGV, N_LABELS, N_MVBIND
 };
 
 struct node {
@@ -163,12 +182,12 @@ static _Noreturn void syntax_error(const char *what, rt_value form)
 static size_t list_len(rt_value l)
 {
     size_t n = 0;
-    for (; rt_consp(l); l = rt_cdr(l))
+    for (; rt_consp(l); l = form_cdr(l))
         n++;
     return n;
 }
 
-static rt_value second(rt_value l) { return rt_car(rt_cdr(l)); }
+static rt_value second(rt_value l) { return form_car(form_cdr(l)); }
 
 /* ---- Environments ----------------------------------------------------------------- */
 
@@ -248,9 +267,9 @@ static rt_value env_to_lisp(cx *c, env *e)
 /* Macro expansion against a Lisp environment object (see env_to_lisp). */
 static rt_value lisp_env_lookup(rt_value lenv, rt_value kind1, rt_value kind2, rt_value sym)
 {
-    for (; rt_consp(lenv); lenv = rt_cdr(lenv)) {
-        rt_value it = rt_car(lenv);
-        if ((rt_eq(rt_car(it), kind1) || rt_eq(rt_car(it), kind2)) && rt_equal(second(it), sym))
+    for (; rt_consp(lenv); lenv = form_cdr(lenv)) {
+        rt_value it = form_car(lenv);
+        if ((rt_eq(form_car(it), kind1) || rt_eq(form_car(it), kind2)) && rt_equal(second(it), sym))
             return it;
     }
     return RT_NIL;
@@ -263,22 +282,22 @@ rt_value rt_macroexpand_1(rt_value form, rt_value lenv, bool *expanded)
     if (rt_symbolp(form)) {
         rt_value it = lisp_env_lookup(lenv, vm_s_kw_smacro, vm_s_kw_var, form);
         if (!rt_null(it)) {
-            if (rt_eq(rt_car(it), vm_s_kw_smacro)) {
+            if (rt_eq(form_car(it), vm_s_kw_smacro)) {
                 *expanded = true;
-                return rt_cdr(rt_cdr(it));
+                return form_cdr(form_cdr(it));
             }
             return form;
         }
         return form;
     }
-    if (!rt_consp(form) || !rt_symbolp(rt_car(form)))
+    if (!rt_consp(form) || !rt_symbolp(form_car(form)))
         return form;
-    rt_value head = rt_car(form), fn = RT_NIL;
+    rt_value head = form_car(form), fn = RT_NIL;
     rt_value it = lisp_env_lookup(lenv, vm_s_kw_macro, vm_s_kw_fun, head);
     if (!rt_null(it)) {
-        if (!rt_eq(rt_car(it), vm_s_kw_macro))
+        if (!rt_eq(form_car(it), vm_s_kw_macro))
             return form;
-        fn = rt_cdr(rt_cdr(it));
+        fn = form_cdr(form_cdr(it));
     } else if (vm_symbol_flag(head, RT_SYMF_MACRO)) {
         fn = rt_fdefinition_or_unbound(head);
     } else
@@ -375,19 +394,19 @@ static rt_value parse_decls(cx *c, rt_value body, rt_value *specials, bool allow
     (void)c;
     rt_value d = RT_NIL, sl = RT_NIL;
     RT_ROOTS(body, d, sl);
-    for (; rt_consp(body); body = rt_cdr(body)) {
-        rt_value f = rt_car(body);
-        if (allow_doc && rt_stringp(f) && rt_consp(rt_cdr(body))) {
+    for (; rt_consp(body); body = form_cdr(body)) {
+        rt_value f = form_car(body);
+        if (allow_doc && rt_stringp(f) && rt_consp(form_cdr(body))) {
             allow_doc = false;
             continue;
         }
-        if (!rt_consp(f) || !rt_eq(rt_car(f), vm_s_declare))
+        if (!rt_consp(f) || !rt_eq(form_car(f), vm_s_declare))
             break;
-        for (d = rt_cdr(f); rt_consp(d); d = rt_cdr(d)) {
-            rt_value spec = rt_car(d);
-            if (rt_consp(spec) && rt_eq(rt_car(spec), vm_s_special))
-                for (sl = rt_cdr(spec); rt_consp(sl); sl = rt_cdr(sl))
-                    *specials = rt_cons(rt_car(sl), *specials);
+        for (d = form_cdr(f); rt_consp(d); d = form_cdr(d)) {
+            rt_value spec = form_car(d);
+            if (rt_consp(spec) && rt_eq(form_car(spec), vm_s_special))
+                for (sl = form_cdr(spec); rt_consp(sl); sl = form_cdr(sl))
+                    *specials = rt_cons(form_car(sl), *specials);
         }
     }
     return body;
@@ -395,8 +414,8 @@ static rt_value parse_decls(cx *c, rt_value body, rt_value *specials, bool allow
 
 static bool memq_list(rt_value x, rt_value l)
 {
-    for (; rt_consp(l); l = rt_cdr(l))
-        if (rt_eq(rt_car(l), x))
+    for (; rt_consp(l); l = form_cdr(l))
+        if (rt_eq(form_car(l), x))
             return true;
     return false;
 }
@@ -420,8 +439,8 @@ static env *bind_var(cx *c, env *e, fun *f, rt_value sym, rt_value specials, var
 /* Free special declarations (names not bound here) apply to the body. */
 static env *free_specials(cx *c, env *e, rt_value specials, rt_value bound)
 {
-    for (; rt_consp(specials); specials = rt_cdr(specials)) {
-        rt_value s = rt_car(specials);
+    for (; rt_consp(specials); specials = form_cdr(specials)) {
+        rt_value s = form_car(specials);
         if (!memq_list(s, bound))
             e = env_push(c, e, E_SPECIAL, addv(c, s));
     }
@@ -435,12 +454,12 @@ static node *conv_progn(cx *c, env *e, fun *f, rt_value forms)
     if (n == 0)
         return mk_const(c, RT_NIL);
     if (n == 1)
-        return conv(c, e, f, rt_car(forms));
+        return conv(c, e, f, form_car(forms));
     node *p = mk(c, N_PROGN);
     p->args = alloc(c, sizeof(node *) * n);
     for (size_t i = 0; i < n; i++) {
-        p->args[i] = conv(c, e, f, rt_car(forms));
-        forms = rt_cdr(forms);
+        p->args[i] = conv(c, e, f, form_car(forms));
+        forms = form_cdr(forms);
     }
     p->nargs = (int)n;
     return p;
@@ -458,7 +477,7 @@ static node *conv_body(cx *c, env *e, fun *f, rt_value body)
 
 static node *conv_let(cx *c, env *e, fun *f, rt_value form, bool star)
 {
-    rt_value bindings = second(form), body = rt_cdr(rt_cdr(form)), specials = RT_NIL, bound = RT_NIL;
+    rt_value bindings = second(form), body = form_cdr(form_cdr(form)), specials = RT_NIL, bound = RT_NIL;
     RT_ROOTS(form, bindings, body, specials, bound);
     body = parse_decls(c, body, &specials, false);
     size_t n = list_len(bindings);
@@ -468,11 +487,11 @@ static node *conv_let(cx *c, env *e, fun *f, rt_value form, bool star)
     l->nargs = (int)n;
     env *ne = e;
     bool any_special = false;
-    for (size_t i = 0; i < n; i++, bindings = rt_cdr(bindings)) {
-        rt_value b = rt_car(bindings), sym, init = RT_NIL;
+    for (size_t i = 0; i < n; i++, bindings = form_cdr(bindings)) {
+        rt_value b = form_car(bindings), sym, init = RT_NIL;
         if (rt_consp(b)) {
-            sym = rt_car(b);
-            if (rt_consp(rt_cdr(b)))
+            sym = form_car(b);
+            if (rt_consp(form_cdr(b)))
                 init = second(b);
         } else
             sym = b;
@@ -493,6 +512,8 @@ static node *conv_let(cx *c, env *e, fun *f, rt_value form, bool star)
 
 static rt_value make_keyword(rt_value sym)
 {
+    if (!rt_symbolp(sym))
+        rt_type_error(sym, "symbol");
     rt_value st;
     return rt_intern(rt_symbol_name(sym), rt_pkg_keyword, &st);
 }
@@ -516,12 +537,13 @@ static fun *conv_lambda(cx *c, env *e, fun *parent, rt_value name, rt_value ll, 
     fun *f = alloc(c, sizeof *f);
     f->parent = parent;
     f->name = addv(c, name);
+    f->ll = addv(c, ll);
     body = parse_decls(c, body, &specials, true);
     int saved_dyn = c->dyn;
     c->dyn = 0;
     enum { S_REQ, S_OPT, S_REST, S_KEY, S_AUX } state = S_REQ;
-    for (; rt_consp(ll); ll = rt_cdr(ll)) {
-        rt_value p = rt_car(ll);
+    for (; rt_consp(ll); ll = form_cdr(ll)) {
+        rt_value p = form_car(ll);
         RT_ROOTS(p);
         if (rt_eq(p, vm_s_optional)) { state = S_OPT; f->has_opt = true; continue; }
         if (rt_eq(p, vm_s_rest) || rt_eq(p, vm_s_body)) { state = S_REST; continue; }
@@ -543,16 +565,16 @@ static fun *conv_lambda(cx *c, env *e, fun *parent, rt_value name, rt_value ll, 
         } else {
             pr.kind = state == S_OPT ? P_OPT : P_KEY;
             if (rt_consp(p)) {
-                sym = rt_car(p);
-                if (rt_consp(rt_cdr(p))) {
+                sym = form_car(p);
+                if (rt_consp(form_cdr(p))) {
                     init = second(p);
-                    if (rt_consp(rt_cdr(rt_cdr(p))))
-                        svar = rt_car(rt_cdr(rt_cdr(p)));
+                    if (rt_consp(form_cdr(form_cdr(p))))
+                        svar = form_car(form_cdr(form_cdr(p)));
                 }
             }
             if (state == S_KEY) {
                 if (rt_consp(sym)) {
-                    key = rt_car(sym);
+                    key = form_car(sym);
                     sym = second(sym);
                 } else
                     key = make_keyword(sym);
@@ -588,7 +610,7 @@ static fun *conv_lambda(cx *c, env *e, fun *parent, rt_value name, rt_value ll, 
 
 static bool qq_is(rt_value x, rt_value op)
 {
-    return rt_consp(x) && rt_eq(rt_car(x), op) && rt_consp(rt_cdr(x));
+    return rt_consp(x) && rt_eq(form_car(x), op) && rt_consp(form_cdr(x));
 }
 
 static rt_value list2(rt_value a, rt_value b)
@@ -614,10 +636,10 @@ static rt_value qq_list(rt_value x, int level)
 {
     rt_value segs = RT_NIL, cur = RT_NIL, item = RT_NIL;
     RT_ROOTS(x, segs, cur, item);
-    for (; rt_consp(x); x = rt_cdr(x)) {
-        if (rt_eq(rt_car(x), vm_s_unquote) && rt_consp(rt_cdr(x)) && rt_null(rt_cdr(rt_cdr(x))))
+    for (; rt_consp(x); x = form_cdr(x)) {
+        if (rt_eq(form_car(x), vm_s_unquote) && rt_consp(form_cdr(x)) && rt_null(form_cdr(form_cdr(x))))
             break; /* dotted ,x tail: (a . ,b) reads as (a unquote b) */
-        rt_value el = rt_car(x);
+        rt_value el = form_car(x);
         RT_ROOTS(el);
         if (level == 1 && (qq_is(el, vm_s_unquote_splicing) || qq_is(el, vm_s_unquote_nsplicing))) {
             if (!rt_null(cur)) {
@@ -627,7 +649,7 @@ static rt_value qq_list(rt_value x, int level)
                 cur = RT_NIL;
             }
             item = second(el);
-            if (rt_eq(rt_car(el), vm_s_unquote_splicing))
+            if (rt_eq(form_car(el), vm_s_unquote_splicing))
                 item = list2(vm_s_qq_append, item); /* copy: the tail segment is not copied */
             segs = rt_cons(item, segs);
         } else {
@@ -693,7 +715,7 @@ static rt_value qq(rt_value x, int level)
     if (qq_is(x, vm_s_unquote_splicing) || qq_is(x, vm_s_unquote_nsplicing)) {
         if (level == 1)
             rt_error("PROGRAM-ERROR", ",@ after backquote in an illegal position");
-        rt_value op = rt_car(x);
+        rt_value op = form_car(x);
         RT_ROOTS(op);
         rt_value in = qq(second(x), level - 1);
         RT_ROOTS(in);
@@ -738,22 +760,22 @@ static void note_exit(cx *c, fun *f, blk *b)
 static node *conv_function(cx *c, env *e, fun *f, rt_value x)
 {
     RT_ROOTS(x);
-    if (rt_consp(x) && rt_eq(rt_car(x), vm_s_lambda)) {
+    if (rt_consp(x) && rt_eq(form_car(x), vm_s_lambda)) {
         node *n = mk(c, N_LAMBDA);
-        n->fn = conv_lambda(c, e, f, RT_NIL, second(x), rt_cdr(rt_cdr(x)));
+        n->fn = conv_lambda(c, e, f, RT_NIL, second(x), form_cdr(form_cdr(x)));
         return n;
     }
-    if (rt_consp(x) && rt_eq(rt_car(x), vm_s_named_lambda)) {
+    if (rt_consp(x) && rt_eq(form_car(x), vm_s_named_lambda)) {
         node *n = mk(c, N_LAMBDA);
-        rt_value rest = rt_cdr(x);
+        rt_value rest = form_cdr(x);
         RT_ROOTS(rest);
-        n->fn = conv_lambda(c, e, f, rt_car(rest), second(rest), rt_cdr(rt_cdr(rest)));
+        n->fn = conv_lambda(c, e, f, form_car(rest), second(rest), form_cdr(form_cdr(rest)));
         return n;
     }
     env *fe = lookup_fun(c, e, x);
     if (fe && fe->k == E_FUN)
         return mk_ref(c, f, fe->v);
-    if (!rt_symbolp(x) && !(rt_consp(x) && rt_eq(rt_car(x), vm_s_setf)))
+    if (!rt_symbolp(x) && !(rt_consp(x) && rt_eq(form_car(x), vm_s_setf)))
         syntax_error("FUNCTION: not a function name", x);
     if (rt_symbolp(x) && (vm_symbol_flag(x, RT_SYMF_MACRO) || vm_symbol_flag(x, RT_SYMF_SPECIAL_FORM)))
         rt_error("UNDEFINED-FUNCTION", "FUNCTION: %s names a macro or special operator", "symbol");
@@ -764,22 +786,24 @@ static node *conv_function(cx *c, env *e, fun *f, rt_value x)
     return n;
 }
 
+static node *conv_mvbind(cx *c, env *e, fun *f, rt_value rest);
+
 static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, bool *handled)
 {
     RT_ROOTS(form, head);
     *handled = true;
-    rt_value rest = rt_cdr(form);
+    rt_value rest = form_cdr(form);
     RT_ROOTS(rest);
     if (rt_eq(head, vm_s_quote))
-        return mk_const(c, rt_car(rest));
+        return mk_const(c, form_car(rest));
     if (rt_eq(head, vm_s_if_)) {
         size_t n = list_len(rest);
         if (n < 2 || n > 3)
             syntax_error("IF: wrong number of arguments", form);
         node *x = mk(c, N_IF);
-        x->a = conv(c, e, f, rt_car(rest));
+        x->a = conv(c, e, f, form_car(rest));
         x->b = conv(c, e, f, second(rest));
-        x->d = n == 3 ? conv(c, e, f, rt_car(rt_cdr(rt_cdr(rest)))) : mk_const(c, RT_NIL);
+        x->d = n == 3 ? conv(c, e, f, form_car(form_cdr(form_cdr(rest)))) : mk_const(c, RT_NIL);
         return x;
     }
     if (rt_eq(head, vm_s_progn))
@@ -789,7 +813,7 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
     if (rt_eq(head, vm_s_letstar))
         return conv_let(c, e, f, form, true);
     if (rt_eq(head, vm_s_function))
-        return conv_function(c, e, f, rt_car(rest));
+        return conv_function(c, e, f, form_car(rest));
     if (rt_eq(head, vm_s_setq)) {
         size_t n = list_len(rest);
         if (n & 1)
@@ -799,8 +823,8 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         node *p = mk(c, N_PROGN);
         p->args = alloc(c, sizeof(node *) * (n / 2));
         p->nargs = (int)(n / 2);
-        for (size_t i = 0; i < n / 2; i++, rest = rt_cdr(rt_cdr(rest))) {
-            rt_value sym = rt_car(rest);
+        for (size_t i = 0; i < n / 2; i++, rest = form_cdr(form_cdr(rest))) {
+            rt_value sym = form_car(rest);
             RT_ROOTS(sym);
             if (!rt_symbolp(sym))
                 syntax_error("SETQ: not a symbol", sym);
@@ -830,24 +854,24 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
     }
     if (rt_eq(head, vm_s_block)) {
         blk *b = alloc(c, sizeof *b);
-        b->name = addv(c, rt_car(rest));
+        b->name = addv(c, form_car(rest));
         b->owner = f;
         b->dyn = c->dyn;
         env *ne = env_push(c, e, E_BLOCK, b->name);
         ne->b = b;
         node *x = mk(c, N_BLOCK);
         x->blk = b;
-        x->a = conv_progn(c, ne, f, rt_cdr(rest));
+        x->a = conv_progn(c, ne, f, form_cdr(rest));
         return x;
     }
     if (rt_eq(head, vm_s_return_from)) {
-        blk *b = find_blk(c, e, E_BLOCK, rt_car(rest), NULL);
+        blk *b = find_blk(c, e, E_BLOCK, form_car(rest), NULL);
         if (!b)
             rt_error("PROGRAM-ERROR", "RETURN-FROM: no block named so is visible");
         note_exit(c, f, b);
         node *x = mk(c, N_RETFROM);
         x->blk = b;
-        x->a = conv(c, e, f, rt_consp(rt_cdr(rest)) ? second(rest) : RT_NIL);
+        x->a = conv(c, e, f, rt_consp(form_cdr(rest)) ? second(rest) : RT_NIL);
         if (b->needs_entry && b->owner != f)
             note_ref(c, f, b->tagvar);
         x->n = c->dyn;
@@ -861,17 +885,17 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         size_t n = list_len(rest);
         b->tag_syms = alloc(c, sizeof(int) * (n + 1));
         b->tag_pos = alloc(c, sizeof(int) * (n + 1));
-        for (rt_value r = rest; rt_consp(r); r = rt_cdr(r))
-            if (!rt_consp(rt_car(r)))
-                b->tag_syms[b->ntags++] = addv(c, rt_car(r));
+        for (rt_value r = rest; rt_consp(r); r = form_cdr(r))
+            if (!rt_consp(form_car(r)))
+                b->tag_syms[b->ntags++] = addv(c, form_car(r));
         env *ne = env_push(c, e, E_TAGS, b->name);
         ne->b = b;
         node *x = mk(c, N_TAGBODY);
         x->blk = b;
         x->args = alloc(c, sizeof(node *) * (n + 1));
         int ti = 0;
-        for (; rt_consp(rest); rest = rt_cdr(rest)) {
-            rt_value s = rt_car(rest);
+        for (; rt_consp(rest); rest = form_cdr(rest)) {
+            rt_value s = form_car(rest);
             if (rt_consp(s))
                 x->args[x->nargs++] = conv(c, ne, f, s);
             else {
@@ -884,7 +908,7 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
     }
     if (rt_eq(head, vm_s_go)) {
         int idx = 0;
-        blk *b = find_blk(c, e, E_TAGS, rt_car(rest), &idx);
+        blk *b = find_blk(c, e, E_TAGS, form_car(rest), &idx);
         if (!b)
             rt_error("PROGRAM-ERROR", "GO: no tag named so is visible");
         note_exit(c, f, b);
@@ -898,29 +922,29 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
     }
     if (rt_eq(head, vm_s_catch_)) {
         node *x = mk(c, N_CATCH);
-        x->a = conv(c, e, f, rt_car(rest));
+        x->a = conv(c, e, f, form_car(rest));
         c->dyn++;
-        x->b = conv_progn(c, e, f, rt_cdr(rest));
+        x->b = conv_progn(c, e, f, form_cdr(rest));
         c->dyn--;
         return x;
     }
     if (rt_eq(head, vm_s_throw_)) {
         node *x = mk(c, N_THROW);
-        x->a = conv(c, e, f, rt_car(rest));
+        x->a = conv(c, e, f, form_car(rest));
         x->b = conv(c, e, f, second(rest));
         return x;
     }
     if (rt_eq(head, vm_s_unwind_protect)) {
         node *x = mk(c, N_UWP);
         c->dyn++;
-        x->a = conv(c, e, f, rt_car(rest));
-        x->b = conv_progn(c, e, f, rt_cdr(rest));
+        x->a = conv(c, e, f, form_car(rest));
+        x->b = conv_progn(c, e, f, form_cdr(rest));
         c->dyn--;
         return x;
     }
     if (rt_eq(head, vm_s_flet) || rt_eq(head, vm_s_labels)) {
         bool labels = rt_eq(head, vm_s_labels);
-        rt_value defs = rt_car(rest), body = rt_cdr(rest);
+        rt_value defs = form_car(rest), body = form_cdr(rest);
         RT_ROOTS(defs, body);
         size_t n = list_len(defs);
         node *x = mk(c, labels ? N_LABELS : N_LET);
@@ -930,25 +954,25 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         env *ne = e;
         rt_value d = defs;
         RT_ROOTS(d);
-        for (size_t i = 0; i < n; i++, d = rt_cdr(d)) {
-            int si = addv(c, rt_car(rt_car(d)));
+        for (size_t i = 0; i < n; i++, d = form_cdr(d)) {
+            int si = addv(c, form_car(form_car(d)));
             x->vars[i] = mk_var(c, si, f);
             ne = env_push(c, ne, E_FUN, si);
             ne->v = x->vars[i];
         }
         d = defs;
-        for (size_t i = 0; i < n; i++, d = rt_cdr(d)) {
-            rt_value def = rt_car(d), name = rt_car(def), bname = name;
+        for (size_t i = 0; i < n; i++, d = form_cdr(d)) {
+            rt_value def = form_car(d), name = form_car(def), bname = name;
             RT_ROOTS(def, name, bname);
             if (rt_consp(bname))
                 bname = second(bname);
             /* the body is in a block named by the function */
-            rt_value body2 = rt_cdr(rt_cdr(def)), specials = RT_NIL, decls = RT_NIL;
+            rt_value body2 = form_cdr(form_cdr(def)), specials = RT_NIL, decls = RT_NIL;
             RT_ROOTS(body2, specials, decls);
             rt_value after = parse_decls(c, body2, &specials, true), q = body2;
             RT_ROOTS(after, q);
-            for (; !rt_eq(q, after); q = rt_cdr(q))
-                decls = rt_cons(rt_car(q), decls);
+            for (; !rt_eq(q, after); q = form_cdr(q))
+                decls = rt_cons(form_car(q), decls);
             decls = rt_nreverse(decls);
             rt_value blockf = rt_cons(bname, after);
             blockf = rt_cons(vm_s_block, blockf);
@@ -965,78 +989,146 @@ static node *conv_special(cx *c, env *e, fun *f, rt_value form, rt_value head, b
         return x;
     }
     if (rt_eq(head, vm_s_macrolet)) {
-        rt_value defs = rt_car(rest);
+        rt_value defs = form_car(rest);
         RT_ROOTS(defs);
         env *ne = e;
-        for (; rt_consp(defs); defs = rt_cdr(defs)) {
-            rt_value def = rt_car(defs);
+        for (; rt_consp(defs); defs = form_cdr(defs)) {
+            rt_value def = form_car(defs);
             RT_ROOTS(def);
             extern rt_value vm_make_macro_function(rt_value name, rt_value ll, rt_value body);
-            rt_value fn = vm_make_macro_function(rt_car(def), second(def), rt_cdr(rt_cdr(def)));
+            rt_value fn = vm_make_macro_function(form_car(def), second(def), form_cdr(form_cdr(def)));
             int fi = addv(c, fn);
-            ne = env_push(c, ne, E_MACRO, addv(c, rt_car(def)));
+            ne = env_push(c, ne, E_MACRO, addv(c, form_car(def)));
             ne->val = fi;
         }
-        return conv_body(c, ne, f, rt_cdr(rest));
+        return conv_body(c, ne, f, form_cdr(rest));
     }
     if (rt_eq(head, vm_s_symbol_macrolet)) {
-        rt_value defs = rt_car(rest);
+        rt_value defs = form_car(rest);
         RT_ROOTS(defs);
         env *ne = e;
-        for (; rt_consp(defs); defs = rt_cdr(defs)) {
-            rt_value def = rt_car(defs);
-            ne = env_push(c, ne, E_SMAC, addv(c, rt_car(def)));
+        for (; rt_consp(defs); defs = form_cdr(defs)) {
+            rt_value def = form_car(defs);
+            ne = env_push(c, ne, E_SMAC, addv(c, form_car(def)));
             ne->val = addv(c, second(def));
         }
-        return conv_body(c, ne, f, rt_cdr(rest));
+        return conv_body(c, ne, f, form_cdr(rest));
     }
     if (rt_eq(head, vm_s_the))
         return conv(c, e, f, second(rest));
     if (rt_eq(head, vm_s_locally))
         return conv_body(c, e, f, rest);
     if (rt_eq(head, vm_s_load_time_value))
-        return mk_const(c, rt_eval(rt_car(rest)));
+        return mk_const(c, rt_eval(form_car(rest)));
     if (rt_eq(head, vm_s_eval_when)) {
-        for (rt_value s = rt_car(rest); rt_consp(s); s = rt_cdr(s))
-            if (rt_eq(rt_car(s), vm_s_kw_execute) || rt_eq(rt_car(s), vm_s_eval))
-                return conv_progn(c, e, f, rt_cdr(rest));
+        for (rt_value s = form_car(rest); rt_consp(s); s = form_cdr(s))
+            if (rt_eq(form_car(s), vm_s_kw_execute) || rt_eq(form_car(s), vm_s_eval))
+                return conv_progn(c, e, f, form_cdr(rest));
         return mk_const(c, RT_NIL);
     }
     if (rt_eq(head, vm_s_multiple_value_call)) {
+        node *mb = conv_mvbind(c, e, f, rest);
+        if (mb)
+            return mb;
         node *x = mk(c, N_MVCALL);
-        x->a = conv(c, e, f, rt_car(rest));
-        rest = rt_cdr(rest);
+        x->a = conv(c, e, f, form_car(rest));
+        rest = form_cdr(rest);
         size_t n = list_len(rest);
         x->args = alloc(c, sizeof(node *) * (n + 1));
         c->dyn++;
-        for (; rt_consp(rest); rest = rt_cdr(rest))
-            x->args[x->nargs++] = conv(c, e, f, rt_car(rest));
+        for (; rt_consp(rest); rest = form_cdr(rest))
+            x->args[x->nargs++] = conv(c, e, f, form_car(rest));
         c->dyn--;
         x->v = mk_var(c, -1, f);
         return x;
     }
     if (rt_eq(head, vm_s_multiple_value_prog1)) {
         node *x = mk(c, N_MVPROG1);
-        x->a = conv(c, e, f, rt_car(rest));
+        x->a = conv(c, e, f, form_car(rest));
         c->dyn++;
-        x->b = conv_progn(c, e, f, rt_cdr(rest));
+        x->b = conv_progn(c, e, f, form_cdr(rest));
         c->dyn--;
         return x;
     }
     if (rt_eq(head, vm_s_progv)) {
         node *x = mk(c, N_PROGV);
-        x->a = conv(c, e, f, rt_car(rest));
+        x->a = conv(c, e, f, form_car(rest));
         x->b = conv(c, e, f, second(rest));
         c->dyn++;
-        x->d = conv_progn(c, e, f, rt_cdr(rt_cdr(rest)));
+        x->d = conv_progn(c, e, f, form_cdr(form_cdr(rest)));
         c->dyn--;
         x->v = mk_var(c, -1, f);
         return x;
     }
     if (rt_eq(head, vm_s_quasiquote))
-        return conv(c, e, f, qq(rt_car(rest), 1));
+        return conv(c, e, f, qq(form_car(rest), 1));
     *handled = false;
     return NULL;
+}
+
+/* (multiple-value-call (lambda (&optional a b &rest r) . body) form), which is what
+ * MULTIPLE-VALUE-BIND expands to: bound in place (no closure, no call, no &rest list
+ * unless asked for). NULL when the shape does not fit. */
+static node *conv_mvbind(cx *c, env *e, fun *f, rt_value rest)
+{
+    RT_ROOTS(rest);
+    rt_value fn = form_car(rest);
+    if (!rt_consp(form_cdr(rest)) || !rt_null(form_cdr(form_cdr(rest))))
+        return NULL;
+    if (rt_consp(fn) && rt_eq(form_car(fn), vm_s_function) && rt_consp(form_cdr(fn)))
+        fn = second(fn);
+    if (!rt_consp(fn) || !rt_eq(form_car(fn), vm_s_lambda) || !rt_consp(form_cdr(fn)))
+        return NULL;
+    rt_value ll = second(fn), body = form_cdr(form_cdr(fn)), specials = RT_NIL, bound = RT_NIL, restvar = RT_NIL;
+    RT_ROOTS(fn, ll, body, specials, bound, restvar);
+    int nvars = 0;
+    for (rt_value l = ll; rt_consp(l); l = form_cdr(l)) {
+        rt_value p = form_car(l);
+        if (rt_eq(p, vm_s_optional))
+            continue;
+        if (rt_eq(p, vm_s_rest)) {
+            rt_value t = form_cdr(l);
+            if (!rt_consp(t) || !rt_symbolp(form_car(t)) || !rt_null(form_cdr(t)))
+                return NULL;
+            restvar = form_car(t);
+            break;
+        }
+        if (!rt_symbolp(p) || vm_symbol_flag(p, RT_SYMF_CONSTANT | RT_SYMF_KEYWORD) || rt_null(p) ||
+            rt_eq(p, RT_T) || rt_eq(p, vm_s_key) || rt_eq(p, vm_s_aux) || rt_eq(p, vm_s_body) ||
+            rt_eq(p, vm_s_allow_other_keys) || rt_eq(p, vm_s_whole) || rt_eq(p, vm_s_environment))
+            return NULL;
+        nvars++;
+    }
+    node *x = mk(c, N_MVBIND);
+    x->a = conv(c, e, f, second(rest));
+    body = parse_decls(c, body, &specials, false);
+    x->vars = alloc(c, sizeof(var *) * (size_t)(nvars + 1));
+    x->nargs = nvars;
+    x->n = rt_null(restvar) ? 0 : 1;
+    env *ne = e;
+    int i = 0;
+    for (rt_value l = ll; rt_consp(l) && i < nvars; l = form_cdr(l)) {
+        rt_value p = form_car(l);
+        if (rt_eq(p, vm_s_optional))
+            continue;
+        RT_ROOTS(l, p);
+        bound = rt_cons(p, bound);
+        ne = bind_var(c, ne, f, p, specials, &x->vars[i++]);
+    }
+    if (x->n) {
+        bound = rt_cons(restvar, bound);
+        ne = bind_var(c, ne, f, restvar, specials, &x->v);
+    }
+    ne = free_specials(c, ne, specials, bound);
+    bool any_special = x->n && x->v->special;
+    for (int k = 0; k < nvars; k++)
+        any_special |= x->vars[k]->special;
+    if (any_special)
+        c->dyn++;
+    x->b = conv_progn(c, ne, f, body);
+    if (any_special)
+        c->dyn--;
+    return x;
 }
 
 /* Inlined standard functions: (symbol, nargs) -> opcode. */
@@ -1071,8 +1163,8 @@ static node *conv_args(cx *c, env *e, fun *f, node *x, rt_value args)
     RT_ROOTS(args);
     size_t n = list_len(args);
     x->args = alloc(c, sizeof(node *) * (n + 1));
-    for (; rt_consp(args); args = rt_cdr(args))
-        x->args[x->nargs++] = conv(c, e, f, rt_car(args));
+    for (; rt_consp(args); args = form_cdr(args))
+        x->args[x->nargs++] = conv(c, e, f, form_car(args));
     return x;
 }
 
@@ -1114,7 +1206,7 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
             result = mk_const(c, form);
             break;
         }
-        rt_value head = rt_car(form);
+        rt_value head = form_car(form);
         RT_ROOTS(head);
         if (rt_symbolp(head)) {
             env *fe = lookup_fun(c, e, head);
@@ -1127,7 +1219,7 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
             if (fe && fe->k == E_FUN) {
                 node *x = mk(c, N_CALL);
                 x->a = mk_ref(c, f, fe->v);
-                result = conv_args(c, e, f, x, rt_cdr(form));
+                result = conv_args(c, e, f, x, form_cdr(form));
                 break;
             }
             if (vm_symbol_flag(head, RT_SYMF_SPECIAL_FORM)) {
@@ -1143,18 +1235,25 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
                 form = rt_funcall(fn, 2, args);
                 continue;
             }
-            size_t n = list_len(rt_cdr(form));
+            size_t n = list_len(form_cdr(form));
             int op = inline_op(head, n);
             if (op >= 0) {
                 node *x = mk(c, N_PRIM);
                 x->op = op;
-                result = conv_args(c, e, f, x, rt_cdr(form));
+                result = conv_args(c, e, f, x, form_cdr(form));
+                break;
+            }
+            if (rt_eq(head, vm_s_apply) && n >= 2) {
+                node *x = mk(c, N_CALL);
+                x->op = 1; /* apply: the last argument is spread */
+                x->a = conv(c, e, f, second(form));
+                result = conv_args(c, e, f, x, form_cdr(form_cdr(form)));
                 break;
             }
             if (rt_eq(head, vm_s_funcall) && n >= 1) {
                 node *x = mk(c, N_CALL);
                 x->a = conv(c, e, f, second(form));
-                result = conv_args(c, e, f, x, rt_cdr(rt_cdr(form)));
+                result = conv_args(c, e, f, x, form_cdr(form_cdr(form)));
                 if (x->a->k == N_FREF) {
                     x->k = N_GCALL;
                     x->c = x->a->c;
@@ -1165,13 +1264,13 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
             rt_value fd = rt_fdefn(head);
             x->c = addv(c, fd);
             addv(c, head);
-            result = conv_args(c, e, f, x, rt_cdr(form));
+            result = conv_args(c, e, f, x, form_cdr(form));
             break;
         }
-        if (rt_consp(head) && rt_eq(rt_car(head), vm_s_lambda)) {
+        if (rt_consp(head) && rt_eq(form_car(head), vm_s_lambda)) {
             node *x = mk(c, N_CALL);
             x->a = conv_function(c, e, f, head);
-            result = conv_args(c, e, f, x, rt_cdr(form));
+            result = conv_args(c, e, f, x, form_cdr(form));
             break;
         }
         char *txt = rt_print_to_utf8(form, true);
@@ -1230,6 +1329,11 @@ static void emit(fs *s, int op, uint32_t a, int stack_delta)
         uint32_t prev = s->code[s->ncode - 1];
         if ((op == OP_ADD || op == OP_SUB) && VM_OP(prev) == OP_FIX) {
             s->code[s->ncode - 1] = VM_INS(op == OP_ADD ? OP_ADDI : OP_SUBI, VM_A(prev));
+            adj(s, stack_delta);
+            return;
+        }
+        if ((op == OP_CAR || op == OP_CDR) && VM_OP(prev) == OP_LREF) {
+            s->code[s->ncode - 1] = VM_INS(op == OP_CAR ? OP_LCAR : OP_LCDR, VM_A(prev));
             adj(s, stack_delta);
             return;
         }
@@ -1556,6 +1660,14 @@ static bool cg(fs *s, node *n, enum mode m)
     case N_CALL:
         cg(s, n->a, M_VALUE);
         cg_call_args(s, n);
+        if (n->op == 1) {
+            emit(s, m == M_TAIL ? OP_TAPPLY : OP_APPLY, (uint32_t)n->nargs, -n->nargs);
+            if (m == M_TAIL) {
+                s->depth--;
+                return true;
+            }
+            return finish(s, m, true);
+        }
         emit(s, m == M_TAIL ? OP_TCALL : OP_CALL, (uint32_t)n->nargs, -n->nargs);
         if (m == M_TAIL) {
             s->depth--;
@@ -1785,6 +1897,27 @@ static bool cg(fs *s, node *n, enum mode m)
         s->nslots = saved;
         return finish(s, m, mvm);
     }
+    case N_MVBIND: {
+        int saved = s->nslots, nspecial = 0;
+        bool mv = cg(s, n->a, M_MV);
+        if (!mv)
+            emit(s, OP_NV1, 0, 0);
+        emit(s, OP_MVBIND, (uint32_t)n->nargs | ((uint32_t)n->n << 20), -1 + n->nargs + n->n);
+        if (n->n)
+            nspecial += bind_top(s, n->v);
+        for (int i = n->nargs; i-- > 0;)
+            nspecial += bind_top(s, n->vars[i]);
+        bool rmv;
+        if (nspecial) {
+            rmv = cg(s, n->b, m == M_TAIL ? M_MV : m);
+            emit(s, OP_UNBIND, (uint32_t)nspecial, 0);
+            if (m == M_TAIL)
+                finish(s, m, rmv);
+        } else
+            rmv = cg(s, n->b, m);
+        s->nslots = saved;
+        return rmv;
+    }
     case N_LABEL:
         return false;
     }
@@ -1801,9 +1934,12 @@ static rt_value build_code(fs *s, rt_value name)
     rt_value code = rt_alloc_object(RT_WT_CODE, nconst, RT_CODE_CONSTS + nconst + raw_words, RT_CODE_CONSTS + nconst);
     rt_value *body = rt_body(code);
     RT_STORE(body[RT_CODE_NAME], c->vals[ni]);
+    if (s->fn->ll >= 0)
+        RT_STORE(body[RT_CODE_DEBUG], c->vals[s->fn->ll]);
     for (size_t i = 0; i < nconst; i++)
         RT_STORE(body[RT_CODE_CONSTS + i], c->vals[s->consts[i]]);
-    rt_code_meta meta = {(uint32_t)s->ncode, (uint16_t)s->maxslots, (uint16_t)(s->maxdepth + 8)};
+    rt_code_meta meta = {(uint32_t)s->ncode, (uint16_t)s->maxslots, (uint16_t)(s->maxdepth + 8),
+                         (uint16_t)s->fn->nparams, 0};
     rt_store_raw(rt_code_meta_of(code), &meta, sizeof meta);
     rt_store_raw((void *)rt_code_bytes(code), s->code, sizeof(uint32_t) * (size_t)s->ncode);
     return code;
@@ -1911,25 +2047,25 @@ static void compile_body(void *p)
     rt_value lam = c->vals[li];
     /* lexical environment objects from macroexpand: only macros/symbol-macros carry over */
     env *e = NULL;
-    for (rt_value l = j->lenv; rt_consp(l); l = rt_cdr(l)) {
-        rt_value it = rt_car(l);
-        if (rt_eq(rt_car(it), vm_s_kw_macro)) {
+    for (rt_value l = j->lenv; rt_consp(l); l = form_cdr(l)) {
+        rt_value it = form_car(l);
+        if (rt_eq(form_car(it), vm_s_kw_macro)) {
             e = env_push(c, e, E_MACRO, addv(c, second(it)));
-            e->val = addv(c, rt_cdr(rt_cdr(it)));
-        } else if (rt_eq(rt_car(it), vm_s_kw_smacro)) {
+            e->val = addv(c, form_cdr(form_cdr(it)));
+        } else if (rt_eq(form_car(it), vm_s_kw_smacro)) {
             e = env_push(c, e, E_SMAC, addv(c, second(it)));
-            e->val = addv(c, rt_cdr(rt_cdr(it)));
+            e->val = addv(c, form_cdr(form_cdr(it)));
         }
     }
     lam = c->vals[li];
     fun *f;
-    if (rt_consp(lam) && rt_eq(rt_car(lam), vm_s_named_lambda)) {
-        rt_value r = rt_cdr(lam);
-        f = conv_lambda(c, e, NULL, rt_car(r), second(r), rt_cdr(rt_cdr(r)));
+    if (rt_consp(lam) && rt_eq(form_car(lam), vm_s_named_lambda)) {
+        rt_value r = form_cdr(lam);
+        f = conv_lambda(c, e, NULL, form_car(r), second(r), form_cdr(form_cdr(r)));
     } else {
-        if (!rt_consp(lam) || !rt_eq(rt_car(lam), vm_s_lambda))
+        if (!rt_consp(lam) || !rt_eq(form_car(lam), vm_s_lambda))
             rt_error("PROGRAM-ERROR", "not a lambda expression");
-        f = conv_lambda(c, e, NULL, c->vals[ni], second(lam), rt_cdr(rt_cdr(lam)));
+        f = conv_lambda(c, e, NULL, c->vals[ni], second(lam), form_cdr(form_cdr(lam)));
     }
     rt_value code = cg_fun(c, f);
     j->result = vm_make_function(code, 0);

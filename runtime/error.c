@@ -17,6 +17,7 @@
 
 bool vm_script_mode;
 static int signal_depth;   /* nested rt_error calls in progress */
+static int debugger_level; /* nested debugger REPLs */
 
 static void depth_body(void *p)
 {
@@ -156,6 +157,17 @@ static void print_backtrace(FILE *f, int n)
     rt_vm_backtrace(f, n);
 }
 
+struct dctx {
+    rt_value restarts;
+    size_t nr;
+};
+static void debugger_loop(void *p);
+static void debugger_exit(void *p)
+{
+    (void)p;
+    debugger_level--;
+}
+
 static rt_value p_invoke_debugger_hook(rt_value *args, size_t nargs)
 {
     (void)nargs;
@@ -204,10 +216,26 @@ static rt_value p_invoke_debugger_hook(rt_value *args, size_t nargs)
     }
     print_backtrace(out, 15);
     fflush(out);
+    struct dctx dctx = {restarts, nr};
+    RT_ROOTS(dctx.restarts);
+    debugger_level++;
+    rt_protect(debugger_loop, debugger_exit, &dctx);
+    return RT_NIL;
+}
+
+static void debugger_loop(void *p)
+{
+    struct dctx *d = p;
+    FILE *out = stdout;
+    size_t nr = d->nr;
     rt_value in = rt_intern_c("*STANDARD-INPUT*", "COMMON-LISP"), form = RT_NIL;
     RT_ROOTS(in, form);
     for (;;) {
-        fprintf(out, "%d] ", vm_current->level);
+        rt_value fl = rt_intern_c("FRESH-LINE", "COMMON-LISP");
+        if (lisp_fbound(fl))
+            rt_funcall(fl, 0, NULL);
+        rt_streams_flush_standard();
+        fprintf(out, "%d] ", debugger_level - 1);
         fflush(out);
         rt_value readsym = rt_intern_c("READ", "COMMON-LISP");
         rt_value rargs[3] = {rt_symbol_value(in), RT_NIL, RT_NO_VALUE};
@@ -217,23 +245,26 @@ static rt_value p_invoke_debugger_hook(rt_value *args, size_t nargs)
             exit(1);
         }
         if (rt_fixnump(form) && rt_fixnum_value(form) >= 0 && (size_t)rt_fixnum_value(form) < nr) {
-            rt_value r = restarts;
+            rt_value r = d->restarts;
             for (int64_t i = rt_fixnum_value(form); i > 0; i--)
                 r = rt_cdr(r);
             call1("INVOKE-RESTART-INTERACTIVELY", "COMMON-LISP", rt_car(r));
             continue;
         }
-        rt_value v = rt_eval(form);
+        rt_value v = rt_eval(form), vals = RT_NIL;
+        RT_ROOTS(v, vals);
         size_t nv = rt_values_count();
-        rt_value vals[16];
-        size_t k = nv == 1 ? 1 : (nv < 16 ? nv : 16);
-        vals[0] = v;
-        for (size_t i = 1; i < k; i++)
-            vals[i] = rt_value_n(i);
-        if (nv != 1 && nv > 0)
-            vals[0] = rt_value_n(0);
-        for (size_t i = 0; i < k; i++) {
-            call1("PRIN1", "COMMON-LISP", vals[i]);
+        if (nv == 1)
+            vals = rt_cons(v, RT_NIL);
+        else {
+            rt_value tmp[64];
+            size_t k = nv < 64 ? nv : 64;
+            for (size_t i = 0; i < k; i++)
+                tmp[i] = rt_value_n(i);
+            vals = rt_list_from_array(k, tmp);
+        }
+        for (; rt_consp(vals); vals = rt_cdr(vals)) {
+            call1("PRIN1", "COMMON-LISP", rt_car(vals));
             call1("TERPRI", "COMMON-LISP", RT_NIL);
         }
     }

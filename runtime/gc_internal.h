@@ -108,7 +108,21 @@ extern const uint32_t gc_class_bytes[GC_NCLASSES];
 static inline bool gc_in_nursery(uintptr_t a) { return a >= rt_nursery_start_ && a < rt_nursery_end_; }
 static inline bool gc_in_cells(uintptr_t a) { return a >= GC_CELLS_START && a < gc_H.cells_top; }
 static inline bool gc_in_racks(uintptr_t a) { return a >= GC_RACKS_START && a < gc_H.racks_top; }
-static inline bool gc_in_static(uintptr_t a) { return a >= GC_STATIC_START && a < gc_H.static_top; }
+/* A static cell: NIL, T, or one from rt_alloc_static_cell. */
+static inline bool gc_in_static(uintptr_t a)
+{
+    return (a >= GC_STATIC_START && a < GC_STATIC_START + 0x20)
+        || (a >= GC_STATIC_START + RT_STATIC_CELLS_OFFSET && a < gc_H.static_top);
+}
+/* The objects module's static area (NIL's and T's racks). */
+static inline bool gc_in_static_area(uintptr_t a)
+{
+    return a >= GC_STATIC_START + 0x20 && a < GC_STATIC_START + RT_STATIC_CELLS_OFFSET;
+}
+/* Calls f on every static cell. */
+#define GC_FOR_STATIC_CELLS(c)                                                                 \
+    for (uintptr_t c = GC_STATIC_START; c < gc_H.static_top;                                   \
+         c = (c + 16 == GC_STATIC_START + 0x20) ? GC_STATIC_START + RT_STATIC_CELLS_OFFSET : c + 16)
 static inline uint8_t *gc_card(uintptr_t a) { return &rt_card_table[(a - RT_HEAP_BASE) >> RT_PAGE_SHIFT]; }
 static inline void gc_ckpt(uintptr_t a) { *gc_card(a) |= RT_CARD_CKPT; }
 

@@ -130,7 +130,7 @@ void gc_start_marking(void)
     rt_gc_marking = 1;
     H.weak_ptrs.n = H.weak_vecs.n = 0;
     gc_visit_roots(shade_visit, NULL);
-    for (uintptr_t c = GC_STATIC_START; c < H.static_top; c += 16)
+    GC_FOR_STATIC_CELLS(c)
         if (*(uint64_t *)c)
             gc_mark_push(c, 0);
     if (H.verbose)

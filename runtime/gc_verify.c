@@ -172,8 +172,8 @@ static void check_rack(uintptr_t cell, rt_rack *r)
         } else {
             fail(cell, "payload", ra, "rack in a free or tail page of rack space");
         }
-    } else {
-        fail(cell, "payload", ra, "rack outside the nursery and rack space");
+    } else if (!gc_in_static_area(ra)) {
+        fail(cell, "payload", ra, "rack outside the nursery, rack space and the static area");
     }
     if ((r->header & RT_TAG_MASK) != RT_TAG_RACKHDR)
         fail(cell, "payload", ra, "rack without a rack header");
@@ -245,7 +245,7 @@ void gc_verify(const char *when)
     }
     V.stack.n = 0;
     gc_visit_roots(root_visit, (void *)"root");
-    for (uintptr_t c = GC_STATIC_START; c < H.static_top; c += 16)
+    GC_FOR_STATIC_CELLS(c)
         if (*(uint64_t *)c && !visited(c))
             gc_vec_push(&V.stack, c);
     while (V.stack.n)

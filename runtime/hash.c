@@ -4,19 +4,20 @@
  * Hash tables: open addressing with linear probing in one simple vector of 2 * capacity
  * words (key, value); capacity is a power of two; the load (live + deleted) stays
  * under 3/4. Keys that hash by address (objects other than symbols, numbers,
- * characters and strings under EQUAL) set RT_HTF_ADDRESS_KEYS; such a table remembers
- * the GC epoch (rt_gc_epoch) at which it was hashed and rehashes before its next
- * access when a collection may have moved objects since.
+ * characters and strings under EQUAL) and are still in the nursery set
+ * RT_HTF_ADDRESS_KEYS; such a table remembers the GC epoch (rt_gc_epoch) at which it
+ * was hashed and rehashes before its next access when a minor GC may have moved them
+ * (old space never moves, so after one rehash the flag is normally clear again).
  *
- * Weakness (:key :value :key-and-value :key-or-value) is recorded but entries are held
- * strongly until rt-gc provides its weak-table mechanism (see the report).
+ * Weak tables (:weakness :key :value :key-and-value :key-or-value) keep their pairs in
+ * a weak vector (rt/heap.h): the major GC turns dead pairs into tombstones and counts
+ * them in the vector's word 0, which the table absorbs into its count on its next use.
  */
 #include "obj_internal.h"
 #include "rt/number.h"
 
 #include <stdlib.h>
 
-uint64_t rt_string_hash(rt_value s);
 
 /* ---- Equality -------------------------------------------------------------------- */
 
@@ -303,7 +304,42 @@ static bool key_equal(enum test_kind k, rt_value a, rt_value b)
 /* The epoch as stored in the table (a fixnum). */
 static int64_t epoch_now(void) { return (int64_t)(rt_gc_epoch & ((UINT64_C(1) << 61) - 1)); }
 
-static size_t capacity(rt_value ht) { return rt_vector_length(rt_body(ht)[RT_HT_KV]) / 2; }
+/* The key/value storage: a simple vector of 2n words, or for weak tables a weak vector
+ * (rt/heap.h) whose pairs start at body[1] and whose body[0] counts the pairs the GC
+ * cleared (turned into tombstones) since we last looked. */
+static bool weak_kv(rt_value kv) { return rt_widetagp(kv, RT_WT_WEAK_VECTOR); }
+static rt_value *pairs_of(rt_value kv) { return rt_body(kv) + (weak_kv(kv) ? 1 : 0); }
+static size_t npairs_of(rt_value kv) { return weak_kv(kv) ? rt_weak_vector_npairs(kv) : rt_vector_length(kv) / 2; }
+static size_t capacity(rt_value ht) { return npairs_of(rt_body(ht)[RT_HT_KV]); }
+/* A key or value read out of the table for the caller to keep (shades weak entries). */
+static rt_value kv_get(rt_value kv, size_t word)
+{
+    return weak_kv(kv) ? rt_weak_vector_ref(kv, 1 + word) : rt_body(kv)[word];
+}
+
+static rt_value new_kv(rt_value weakness, size_t cap)
+{
+    if (rt_null(weakness))
+        return rt_make_simple_vector(cap * 2, RT_EMPTY);
+    enum rt_weak_kind k = weakness == rt_sym_kw_key ? RT_WEAK_KEY
+                        : weakness == rt_sym_kw_value ? RT_WEAK_VALUE
+                        : weakness == rt_sym_kw_key_and_value ? RT_WEAK_KEY_AND_VALUE : RT_WEAK_KEY_OR_VALUE;
+    return rt_make_weak_vector(cap, k);
+}
+
+/* Takes into account the entries the GC removed from a weak table. No allocation. */
+static void absorb_cleared(rt_value ht)
+{
+    rt_value kv = rt_body(ht)[RT_HT_KV];
+    if (!weak_kv(kv))
+        return;
+    int64_t cleared = rt_fixnum_value(rt_body(kv)[0]);
+    if (cleared > 0) {
+        RT_STORE(rt_body(kv)[0], rt_fixnum(0));
+        rt_value *b = rt_body(ht);
+        RT_STORE(b[RT_HT_COUNT], rt_fixnum(rt_fixnum_value(b[RT_HT_COUNT]) - cleared));
+    }
+}
 
 rt_value rt_make_hash_table(rt_value test, size_t size, rt_value weakness)
 {
@@ -311,7 +347,7 @@ rt_value rt_make_hash_table(rt_value test, size_t size, rt_value weakness)
     while (cap * 3 / 4 <= size && cap < (SIZE_MAX >> 4))
         cap *= 2;
     RT_ROOTS(test, weakness);
-    rt_value kv = rt_make_simple_vector(cap * 2, RT_EMPTY);
+    rt_value kv = new_kv(weakness, cap);
     RT_ROOTS(kv);
     rt_value ht = rt_alloc_object(RT_WT_HASH_TABLE, 0, RT_HT_NSLOTS, RT_HT_NSLOTS);
     rt_value *b = rt_body(ht);
@@ -326,41 +362,47 @@ rt_value rt_make_hash_table(rt_value test, size_t size, rt_value weakness)
     return ht;
 }
 
+/* Does this key's hash depend on an address that a minor GC may still change? */
+static bool movable_key(rt_value key, bool addr) { return addr && rt_in_nursery(key); }
+
 /* Inserts every live entry of old_kv into the (empty) kv of ht. No allocation. */
 static void reinsert(rt_value ht, rt_value old_kv)
 {
     enum test_kind k = test_of(ht);
     rt_value kv = rt_body(ht)[RT_HT_KV];
-    rt_value *nw = rt_body(kv);
-    size_t mask = rt_vector_length(kv) / 2 - 1;
-    size_t oldn = rt_vector_length(old_kv) / 2;
-    rt_value *ow = rt_body(old_kv);
-    bool any_addr = false;
+    rt_value *nw = pairs_of(kv);
+    size_t mask = npairs_of(kv) - 1;
+    size_t oldn = npairs_of(old_kv);
+    rt_value *ow = pairs_of(old_kv);
+    bool any_young = false;
     size_t count = 0;
     for (size_t i = 0; i < oldn; i++) {
         rt_value key = ow[2 * i];
         if (key == RT_EMPTY || key == RT_TOMBSTONE)
             continue;
+        key = kv_get(old_kv, 2 * i);
+        rt_value val = kv_get(old_kv, 2 * i + 1);
         bool addr = false;
         size_t j = key_hash(k, key, &addr) & mask;
-        any_addr |= addr;
+        any_young |= movable_key(key, addr);
         while (nw[2 * j] != RT_EMPTY)
             j = (j + 1) & mask;
         rt_store(&nw[2 * j], key);
-        rt_store(&nw[2 * j + 1], ow[2 * i + 1]);
+        rt_store(&nw[2 * j + 1], val);
         count++;
     }
     rt_value *b = rt_body(ht);
     RT_STORE(b[RT_HT_COUNT], rt_fixnum((int64_t)count));
     RT_STORE(b[RT_HT_USED], rt_fixnum((int64_t)count));
-    RT_STORE(b[RT_HT_FLAGS], rt_fixnum(any_addr ? RT_HTF_ADDRESS_KEYS : 0));
+    RT_STORE(b[RT_HT_FLAGS], rt_fixnum(any_young ? RT_HTF_ADDRESS_KEYS : 0));
 }
 
 /* Rebuilds the table with room for new_cap entries (power of two). */
 static void rehash(rt_value ht, size_t new_cap)
 {
     RT_ROOTS(ht);
-    rt_value kv = rt_make_simple_vector(new_cap * 2, RT_EMPTY);
+    rt_value kv = new_kv(rt_body(ht)[RT_HT_WEAKNESS], new_cap);
+    absorb_cleared(ht);
     rt_value old = rt_body(ht)[RT_HT_KV];
     RT_STORE(rt_body(ht)[RT_HT_KV], kv);
     /* No allocation from here on: the epoch read now stays valid for the new hashes. */
@@ -368,12 +410,13 @@ static void rehash(rt_value ht, size_t new_cap)
     reinsert(ht, old);
 }
 
-/* Makes sure address hashes are current (may allocate). */
+/* Makes sure address hashes are current (may allocate): keys that were young when
+ * hashed may have moved at a minor GC since (rt/heap.h rule 5). */
 static void ensure_fresh(rt_value ht)
 {
+    absorb_cleared(ht);
     rt_value *b = rt_body(ht);
-    if ((rt_fixnum_value(b[RT_HT_FLAGS]) & RT_HTF_ADDRESS_KEYS) &&
-        rt_fixnum_value(b[RT_HT_EPOCH]) != epoch_now())
+    if ((rt_fixnum_value(b[RT_HT_FLAGS]) & RT_HTF_ADDRESS_KEYS) && rt_fixnum_value(b[RT_HT_EPOCH]) != epoch_now())
         rehash(ht, capacity(ht));
 }
 
@@ -382,8 +425,8 @@ static long lookup(rt_value ht, rt_value key)
 {
     enum test_kind k = test_of(ht);
     rt_value kv = rt_body(ht)[RT_HT_KV];
-    rt_value *w = rt_body(kv);
-    size_t mask = rt_vector_length(kv) / 2 - 1;
+    rt_value *w = pairs_of(kv);
+    size_t mask = npairs_of(kv) - 1;
     bool addr = false;
     size_t j = key_hash(k, key, &addr) & mask;
     for (size_t probes = 0; probes <= mask; probes++) {
@@ -411,14 +454,14 @@ rt_value rt_gethash(rt_value table, rt_value key, rt_value dflt, bool *found)
     long j = lookup(table, key);
     if (found)
         *found = j >= 0;
-    return j >= 0 ? rt_body(rt_body(table)[RT_HT_KV])[2 * j + 1] : dflt;
+    return j >= 0 ? kv_get(rt_body(table)[RT_HT_KV], 2 * (size_t)j + 1) : dflt;
 }
 
 rt_value rt_gethash_chars(rt_value table, const uint32_t *chars, size_t len, bool *found)
 {
     rt_value kv = rt_body(table)[RT_HT_KV];
-    rt_value *w = rt_body(kv);
-    size_t mask = rt_vector_length(kv) / 2 - 1;
+    rt_value *w = pairs_of(kv);
+    size_t mask = npairs_of(kv) - 1;
     size_t j = rt_string_hash_chars(chars, len) & mask;
     for (size_t probes = 0; probes <= mask; probes++) {
         rt_value x = w[2 * j];
@@ -434,7 +477,7 @@ rt_value rt_gethash_chars(rt_value table, const uint32_t *chars, size_t len, boo
                 if (i == len) {
                     if (found)
                         *found = true;
-                    return w[2 * j + 1];
+                    return kv_get(kv, 2 * j + 1);
                 }
             }
         }
@@ -452,7 +495,7 @@ void rt_puthash(rt_value table, rt_value key, rt_value value)
     ensure_fresh(table);
     long j = lookup(table, key);
     if (j >= 0) {
-        RT_STORE(rt_body(rt_body(table)[RT_HT_KV])[2 * j + 1], value);
+        RT_STORE(pairs_of(rt_body(table)[RT_HT_KV])[2 * j + 1], value);
         return;
     }
     size_t cap = capacity(table);
@@ -465,8 +508,8 @@ void rt_puthash(rt_value table, rt_value key, rt_value value)
     /* No allocation between here and the store: hashes stay valid. */
     enum test_kind k = test_of(table);
     rt_value kv = rt_body(table)[RT_HT_KV];
-    rt_value *w = rt_body(kv);
-    size_t mask = rt_vector_length(kv) / 2 - 1;
+    rt_value *w = pairs_of(kv);
+    size_t mask = npairs_of(kv) - 1;
     bool addr = false;
     size_t i = key_hash(k, key, &addr) & mask;
     while (w[2 * i] != RT_EMPTY && w[2 * i] != RT_TOMBSTONE)
@@ -478,7 +521,7 @@ void rt_puthash(rt_value table, rt_value key, rt_value value)
     RT_STORE(b[RT_HT_COUNT], rt_fixnum(rt_fixnum_value(b[RT_HT_COUNT]) + 1));
     if (was_empty)
         RT_STORE(b[RT_HT_USED], rt_fixnum(rt_fixnum_value(b[RT_HT_USED]) + 1));
-    if (addr && !(rt_fixnum_value(b[RT_HT_FLAGS]) & RT_HTF_ADDRESS_KEYS)) {
+    if (movable_key(key, addr) && !(rt_fixnum_value(b[RT_HT_FLAGS]) & RT_HTF_ADDRESS_KEYS)) {
         RT_STORE(b[RT_HT_FLAGS], rt_fixnum(rt_fixnum_value(b[RT_HT_FLAGS]) | RT_HTF_ADDRESS_KEYS));
         RT_STORE(b[RT_HT_EPOCH], rt_fixnum(epoch_now()));
     }
@@ -492,7 +535,7 @@ bool rt_remhash(rt_value table, rt_value key)
     long j = lookup(table, key);
     if (j < 0)
         return false;
-    rt_value *w = rt_body(rt_body(table)[RT_HT_KV]);
+    rt_value *w = pairs_of(rt_body(table)[RT_HT_KV]);
     rt_store(&w[2 * j], RT_TOMBSTONE);
     rt_store(&w[2 * j + 1], RT_NIL);
     rt_value *b = rt_body(table);
@@ -503,9 +546,10 @@ bool rt_remhash(rt_value table, rt_value key)
 void rt_clrhash(rt_value table)
 {
     check_table(table);
+    absorb_cleared(table);
     rt_value kv = rt_body(table)[RT_HT_KV];
-    size_t n = rt_vector_length(kv);
-    rt_value *w = rt_body(kv);
+    size_t n = 2 * npairs_of(kv);
+    rt_value *w = pairs_of(kv);
     for (size_t i = 0; i < n; i++)
         rt_store(&w[i], (i & 1) ? RT_NIL : RT_EMPTY);
     rt_value *b = rt_body(table);
@@ -517,19 +561,20 @@ void rt_clrhash(rt_value table)
 size_t rt_hash_count(rt_value table)
 {
     check_table(table);
+    absorb_cleared(table);
     return (size_t)rt_fixnum_value(rt_body(table)[RT_HT_COUNT]);
 }
 
 bool rt_hash_next(rt_value table, size_t *pos, rt_value *key, rt_value *value)
 {
     rt_value kv = rt_body(table)[RT_HT_KV];
-    size_t n = rt_vector_length(kv) / 2;
-    rt_value *w = rt_body(kv);
+    size_t n = npairs_of(kv);
+    rt_value *w = pairs_of(kv);
     while (*pos < n) {
         size_t i = (*pos)++;
         if (w[2 * i] != RT_EMPTY && w[2 * i] != RT_TOMBSTONE) {
-            *key = w[2 * i];
-            *value = w[2 * i + 1];
+            *key = kv_get(kv, 2 * i);
+            *value = kv_get(kv, 2 * i + 1);
             return true;
         }
     }
@@ -643,10 +688,9 @@ static rt_value p_hash_table_pairs(rt_value *a, size_t n)
 
 static rt_value p_maphash(rt_value *a, size_t n)
 {
-    /* FN is rooted before the pairs are consed (the allocation may move it). */
-    rt_value fn = a[0], pairs = RT_NIL;
+    rt_value pairs = p_hash_table_pairs(a + 1, 1);
+    rt_value fn = a[0]; /* read after the allocation above (a[] is GC-updated) */
     RT_ROOTS(fn, pairs);
-    pairs = p_hash_table_pairs(a + 1, 1);
     for (; rt_consp(pairs); pairs = rt_cdr(pairs)) {
         rt_value args[2] = {rt_car(rt_car(pairs)), rt_cdr(rt_car(pairs))};
         rt_funcall(fn, 2, args);

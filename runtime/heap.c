@@ -129,7 +129,7 @@ int rt_heap_init(const rt_heap_config *cfg)
     H.nursery_bytes = nb;
     H.old_limit = cfg && cfg->old_space_bytes ? cfg->old_space_bytes : DEFAULT_OLD_LIMIT;
     H.reserve = H.old_limit / 8 > 2 * nb ? H.old_limit / 8 : 2 * nb;
-    H.static_top = GC_STATIC_START + 0x20;   /* NIL and T */
+    H.static_top = GC_STATIC_START + RT_STATIC_CELLS_OFFSET;   /* no cells past NIL and T yet */
     H.cells_top = GC_CELLS_START;
     H.racks_top = GC_RACKS_START;
     H.trigger_bytes = H.old_limit / 4 < (UINT64_C(32) << 20) ? H.old_limit / 4 : (UINT64_C(32) << 20);
@@ -880,7 +880,7 @@ void gc_minor(void)
     H.minor_count++;
     H.nursery_allocated += used;
     gc_visit_roots(evac_visit, NULL);
-    for (uintptr_t c = GC_STATIC_START; c < H.static_top; c += 16)
+    GC_FOR_STATIC_CELLS(c)
         scan_cell_minor(c);
     scan_remembered(GC_CELLS_START, H.cells_top, scan_cell_page);
     scan_remembered(GC_RACKS_START, H.racks_top, scan_rack_page);

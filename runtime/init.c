@@ -17,6 +17,7 @@ VM_SYMS(VM_DEF_SYM_)
 #undef VM_DEF_SYM_
 
 bool vm_batch_errors;
+void rt_set_batch_errors(bool on) { vm_batch_errors = on; }
 
 static void scan_roots(rt_slot_visitor visit, void *ctx)
 {
@@ -42,6 +43,13 @@ static const struct {
     TABLE(rt_vm_prims),     TABLE(rt_thread_prims),
 };
 
+/* Called by the heap when a limit is reached; the heap lends a reserve while the
+ * storage-condition is signalled (the handler and debugger allocate). */
+static void on_heap_exhausted(void)
+{
+    rt_storage_error("Heap exhausted (the limit is set by --heap-size).");
+}
+
 int rt_init(const rt_config *cfg)
 {
     rt_heap_config hc = {0};
@@ -66,6 +74,8 @@ int rt_init(const rt_config *cfg)
     vm_define_macros();
     vm_errors_init();
     vm_threads_markers_init();
+    vm_printer_hooks_init();
+    rt_heap_set_oom_handler(on_heap_exhausted);
     vm_compiler_init();
     return 0;
 }
@@ -95,6 +105,7 @@ int rt_load_embedded(const rt_embedded_file *files, size_t n)
     int failed = 0;
     bool saved = vm_batch_errors;
     vm_batch_errors = true;
+    (void)saved;
     for (size_t i = 0; i < n; i++) {
         load_job j = {files[i].name, files[i].text, files[i].len, false};
         if (!rt_catch_toplevel(load_body, &j)) {

@@ -822,7 +822,9 @@ static rt_value read_radix(R *r, unsigned base, int32_t c)
 static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
 {
     size_t base = r->sp;
+    /* obj is rooted: it is held across allocations (wrapping, #n= substitution). */
     rt_value obj = RT_NIL;
+    RT_ROOTS(obj);
     for (;;) {
         int32_t c = rdc(r);
         if (c == RT_EOF) {
@@ -1054,7 +1056,6 @@ static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
                 reader_error(r, "READER-ERROR", "dot context error");
             }
             if (k == F_LIST || k == F_VECTOR) {
-                RT_ROOTS(obj);
                 frame_append(r, obj);
                 break;
             }

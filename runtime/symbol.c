@@ -1,9 +1,5 @@
 /* runtime/symbol.c: NIL and T in static space, symbols, property lists, gensym, the
  * table of well-known symbols, and rt_objects_init (the order of the module's start-up).
- *
- * Static space layout written here (RT_STATIC_OBJECTS_BYTES in rt/object.h):
- *   +0x00 NIL's header cell   +0x10 T's header cell
- *   +0x20 NIL's rack (2 + RT_SYM_NSLOTS words)   +0x70 T's rack
  */
 #include "obj_internal.h"
 #include "rt/number.h"
@@ -46,35 +42,28 @@ rt_value rt_make_symbol(rt_value name)
     return sym;
 }
 
-/* NIL and T: header cells and racks in static space, written once. */
-static void make_static_symbol(rt_value sym, uintptr_t rack_addr, const char *name)
+/* NIL and T: header cells in static space (reserved by the heap), each given the rack of
+ * a freshly allocated donor symbol (rt_static_adopt_rack). Static cells are roots. */
+static void make_static_symbol(rt_value sym, const char *name)
 {
-    rt_rack *r = (rt_rack *)rack_addr;
-    size_t words = RT_RACK_HEADER_WORDS + RT_SYM_NSLOTS;
-    words = (words + 1) & ~(size_t)1;
-    r->header = rt_make_rack_header(words, RT_SYM_NSLOTS);
-    r->owner = (uint64_t)(uintptr_t)rt_cell_of(sym);
+    rt_value s = rt_string_from_cstr(name);
+    RT_ROOTS(s);
+    rt_value donor = rt_alloc_object(RT_WT_SYMBOL, 0, RT_SYM_NSLOTS, RT_SYM_NSLOTS);
+    rt_value *b = rt_body(donor);
+    init_symbol_body(b, s);
+    b[RT_SYM_HASH] = symbol_hash_of(s);
+    b[RT_SYM_VALUE] = sym;
+    b[RT_SYM_FLAGS] = rt_fixnum(RT_SYMF_CONSTANT | RT_SYMF_LOCKED | RT_SYMF_SPECIAL);
     rt_header_cell *c = rt_cell_of(sym);
     c->header = rt_make_header(RT_WT_SYMBOL, 0);
-    c->payload = (uint64_t)rack_addr;
-    init_symbol_body(r->body, RT_NIL);
     rt_touch(c);
-    rt_touch(r);
-    rt_touch(&r->body[RT_SYM_NSLOTS - 1]);
-    for (int i = 0; i < RT_SYM_NSLOTS; i++)
-        rt_register_global(&r->body[i]);
-    rt_value s = rt_string_from_cstr(name);
-    RT_STORE(r->body[RT_SYM_NAME], s);
-    RT_STORE(r->body[RT_SYM_HASH], symbol_hash_of(s));
-    RT_STORE(r->body[RT_SYM_VALUE], sym);
-    RT_STORE(r->body[RT_SYM_FLAGS], rt_fixnum(RT_SYMF_CONSTANT | RT_SYMF_LOCKED | RT_SYMF_SPECIAL));
+    rt_static_adopt_rack(sym, donor);
 }
 
 void rt_symbols_init_static(void)
 {
-    _Static_assert(0x20 + 2 * 0x50 <= RT_STATIC_OBJECTS_BYTES, "static objects fit");
-    make_static_symbol(RT_NIL, RT_STATIC_BASE + 0x20, "NIL");
-    make_static_symbol(RT_T, RT_STATIC_BASE + 0x70, "T");
+    make_static_symbol(RT_NIL, "NIL");
+    make_static_symbol(RT_T, "T");
     /* Pre-made symbols the package system itself needs (hash-table tests). They are
      * adopted by COMMON-LISP when it is filled (rt_packages_init). */
     static const char *const pre[] = {"EQ", "EQL", "EQUAL", "EQUALP"};

@@ -55,6 +55,7 @@ void vm_threads_init(void)
 {
     vm_thread *t = vm_thread_new((size_t)8 << 20);
     t->id = 0;
+    t->name = RT_NO_VALUE; /* "main thread", made a string once objects exist */
     t->state = TS_RUNNABLE;
     all_threads = initial = t;
     nthreads = 1;
@@ -112,6 +113,7 @@ static void switch_to(vm_thread *next)
     if (next == cur)
         return;
     size_t depth = rt_root_depth();
+    cur->suspend_depth = depth;
     vm_swap_bindings(cur, true);
     vm_swap_bindings(next, false);
     vm_current = next;
@@ -121,6 +123,17 @@ static void switch_to(vm_thread *next)
     swapcontext(&cur->uctx, &next->uctx);
     /* running again as cur */
     resume_depth = rt_root_depth();
+    if (resume_depth != cur->suspend_depth) {
+        /* The initial thread's part of the (global) root stack changed while cur slept;
+         * cur holds no roots of its own (may_switch), so its recorded depths all sit at
+         * its base: move them with it. */
+        ptrdiff_t delta = (ptrdiff_t)resume_depth - (ptrdiff_t)cur->suspend_depth;
+        for (vm_run_t *r = cur->run; r; r = r->parent)
+            r->root_depth = (size_t)((ptrdiff_t)r->root_depth + delta);
+        for (size_t i = 0; i < cur->nuw; i++)
+            if (cur->uw[i].kind == UW_CPROTECT || cur->uw[i].kind == UW_TOPLEVEL)
+                cur->uw[i].root_depth = (size_t)((ptrdiff_t)cur->uw[i].root_depth + delta);
+    }
     if (to_free && to_free != vm_current) {
         vm_thread *d = to_free;
         to_free = NULL;
@@ -633,6 +646,8 @@ int64_t rt_threads_next_deadline_ns(void)
 void vm_threads_markers_init(void);
 void vm_threads_markers_init(void)
 {
+    if (initial->name == RT_NO_VALUE)
+        initial->name = rt_string_from_cstr("main thread");
     mutex_marker = rt_intern_c("MUTEX", "KONS");
     rt_register_global(&mutex_marker);
     cv_marker = rt_intern_c("CONDITION-VARIABLE", "KONS");

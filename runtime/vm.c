@@ -859,10 +859,13 @@ L_JT:
         }                                                                   \
         SAVE();                                                             \
         T->nvals = 1;                                                       \
+        uint64_t ep_ = rt_gc_epoch;                                         \
+        rt_value *rs_ = (RETSP);                                            \
         rt_value r_ = pr_->fn(sp - (N), (N));                               \
-        size_t off_ = (size_t)((RETSP) - T->stack);                         \
-        RELOAD();                                                           \
-        sp = T->stack + off_;                                               \
+        /* code objects move only in a collection: reload only then */      \
+        if (__builtin_expect(ep_ != rt_gc_epoch, 0))                        \
+            RELOAD();                                                       \
+        sp = rs_;                                                           \
         *sp++ = r_;                                                         \
     } while (0)
 
@@ -875,6 +878,29 @@ L_JT:
         f = sp[-(ptrdiff_t)n - 1];
         retsp = sp - n - 1;
         goto do_call;
+    L_APPLY:
+    L_TAPPLY: {
+        /* stack: f a1 .. a(A-1) list: spread the list, then call (or tail call) */
+        rt_value l = *--sp;
+        n = VM_A(w) - 1;
+        for (; rt_consp(l); l = rt_cdr(l)) {
+            if (__builtin_expect(sp >= T->stack_limit, 0)) {
+                SAVE();
+                stack_exhausted(T);
+            }
+            *sp++ = rt_car(l);
+            n++;
+        }
+        if (!rt_null(l)) {
+            SAVE();
+            rt_type_error(l, "list");
+        }
+        f = sp[-(ptrdiff_t)n - 1];
+        if (VM_OP(w) == OP_TAPPLY)
+            goto do_tcall;
+        retsp = sp - n - 1;
+        goto do_call;
+    }
     L_MVCALL:
         n = (size_t)rt_fixnum_value(fp[VM_A(w)]);
         f = sp[-(ptrdiff_t)n - 1];
@@ -924,7 +950,9 @@ L_JT:
         if (__builtin_expect(rt_objectp(f), 1)) {
             unsigned wt = rt_widetag(f);
             if (wt == RT_WT_FUNCTION) {
-                memmove(fp, sp - n, n * sizeof(rt_value));
+                /* n is small: a plain forward copy (the source is above fp) */
+                for (size_t i_ = 0; i_ < n; i_++)
+                    fp[i_] = sp[(ptrdiff_t)i_ - (ptrdiff_t)n];
                 sp = fp + n;
                 CTL->fn = f;
                 fn = f;
@@ -1031,12 +1059,29 @@ L_MVPUSH: {
     NEXT;
 }
 L_MVBIND: {
-    /* push exactly A values of the last form (NIL-padded) */
-    size_t want = VM_A(w);
+    /* push exactly (A & 0xFFFFF) values of the last form (NIL-padded), then, when bit 20
+     * of A is set, the list of the values beyond them (&rest) */
+    size_t want = VM_A(w) & 0xFFFFF;
+    bool rest = (VM_A(w) >> 20) & 1;
     r = *--sp;
     size_t n = T->nvals;
+    if (n == 1)
+        T->mv[0] = r;
+    if (__builtin_expect(sp + want + 1 >= T->stack_limit, 0)) {
+        SAVE();
+        stack_exhausted(T);
+    }
     for (size_t i = 0; i < want; i++)
-        *sp++ = n == 1 ? (i == 0 ? r : RT_NIL) : (i < n ? T->mv[i] : RT_NIL);
+        *sp++ = i < n ? T->mv[i] : RT_NIL;
+    if (rest) {
+        *sp++ = RT_NIL;
+        for (size_t i = n; i-- > want;) {
+            SAVE();
+            r = rt_cons(T->mv[i], sp[-1]);
+            RELOAD();
+            sp[-1] = r;
+        }
+    }
     NEXT;
 }
 L_ENTER: {
@@ -1226,6 +1271,28 @@ L_SUBI:
     r = rt_sub(a, rt_fixnum(VM_SA(w)));
     RELOAD();
     sp[-1] = r;
+    NEXT;
+L_LCAR:
+    a = fp[VM_A(w)];
+    if (__builtin_expect(rt_consp(a), 1))
+        *sp++ = rt_car(a);
+    else if (rt_null(a))
+        *sp++ = RT_NIL;
+    else {
+        SAVE();
+        rt_type_error(a, "list");
+    }
+    NEXT;
+L_LCDR:
+    a = fp[VM_A(w)];
+    if (__builtin_expect(rt_consp(a), 1))
+        *sp++ = rt_cdr(a);
+    else if (rt_null(a))
+        *sp++ = RT_NIL;
+    else {
+        SAVE();
+        rt_type_error(a, "list");
+    }
     NEXT;
 L_LREF2:
     sp[0] = fp[VM_A(w) & 0xFFF];
@@ -1443,19 +1510,109 @@ L_UNBINDTO:
     NEXT;
 }
 
-/* ---- Backtrace -------------------------------------------------------------------------- */
+/* ---- Backtrace and printing of functions --------------------------------------------- */
+
+#include "rt/printer.h"
+#include "rt/stream.h"
+
+/* "NAME" or "(LAMBDA (X Y))" into a malloc'd string. */
+static char *function_label(rt_value fn)
+{
+    rt_value name = rt_function_name(fn);
+    if (!rt_null(name))
+        return rt_print_to_utf8(name, true);
+    rt_value ll = RT_NIL;
+    if (rt_widetagp(fn, RT_WT_FUNCTION))
+        ll = rt_body(rt_function_code(fn))[RT_CODE_DEBUG];
+    char *lls = rt_null(ll) ? strdup("()") : rt_print_to_utf8(ll, true);
+    size_t n = strlen(lls) + 16;
+    char *out = malloc(n);
+    snprintf(out, n, "(LAMBDA %s)", lls);
+    free(lls);
+    return out;
+}
 
 void rt_vm_backtrace(void *file, int max_frames)
 {
     FILE *f = file;
     vm_thread *T = vm_current;
     int k = 0;
+    rt_value plen = rt_intern_c("*PRINT-LENGTH*", "COMMON-LISP"), plev = rt_intern_c("*PRINT-LEVEL*", "COMMON-LISP");
+    size_t depth = T->nbind;
+    bind_push(T, plen, rt_fixnum(5));
+    bind_push(T, plev, rt_fixnum(3));
     for (size_t i = T->nctl; i-- > 0 && k < max_frames; k++) {
-        rt_value name = rt_function_name(T->ctl[i].fn);
-        char *s = NULL;
-        if (rt_symbolp(name))
-            s = rt_string_to_utf8(rt_symbol_name(name), NULL);
-        fprintf(f, "%d: (%s ...)\n", k, s ? s : (rt_null(name) ? "LAMBDA" : "(SETF ...)"));
-        free(s);
+        vm_ctl *c = &T->ctl[i];
+        char *label = function_label(c->fn);
+        fprintf(f, "%d: (%s", k, label);
+        free(label);
+        if (rt_widetagp(c->fn, RT_WT_FUNCTION)) {
+            rt_value code = rt_function_code(c->fn);
+            size_t np = rt_code_meta_of(code)->nparams;
+            for (size_t j = 0; j < np && j < 8; j++) {
+                rt_value v = c->fp[j];
+                char *s = v == RT_NO_VALUE ? strdup("#<unsupplied>") : rt_print_to_utf8(v, true);
+                fprintf(f, " %s", s);
+                free(s);
+            }
+        }
+        fprintf(f, ")\n");
     }
+    vm_unbind_to(T, depth);
+}
+
+/* #<FUNCTION NAME>, #<FUNCTION (LAMBDA (X)) {ADDR}>, #<CLOSURE (LAMBDA ...) {ADDR}> as SBCL
+ * prints them. */
+static void print_function(rt_value fn, rt_value stream, bool escape)
+{
+    (void)escape;
+    char addr[24];
+    rt_value name = rt_function_name(fn);
+    bool closure = rt_widetagp(fn, RT_WT_FUNCTION) && rt_info(fn) > 0;
+    char *label = function_label(fn);
+    rt_write_cstr(stream, closure ? "#<CLOSURE " : "#<FUNCTION ");
+    rt_write_cstr(stream, label);
+    free(label);
+    if (rt_null(name) || closure) {
+        rt_write_cstr(stream, " ");
+        rt_write_cstr(stream, rt_print_address(fn, addr));
+    }
+    rt_write_cstr(stream, ">");
+}
+
+static void print_other(rt_value x, rt_value stream, bool escape)
+{
+    (void)escape;
+    char addr[24];
+    const char *kind = "OBJECT";
+    switch (rt_widetag(x)) {
+    case RT_WT_CODE: kind = "CODE-COMPONENT"; break;
+    case RT_WT_FDEFN: kind = "FDEFN"; break;
+    case RT_WT_VALUE_CELL: kind = "VALUE-CELL"; break;
+    case RT_WT_THREAD: {
+        rt_write_cstr(stream, "#<KONS:THREAD ");
+        char *s = rt_print_to_utf8(rt_body(x)[0], true);
+        rt_write_cstr(stream, s);
+        free(s);
+        rt_write_cstr(stream, " ");
+        rt_write_cstr(stream, rt_print_address(x, addr));
+        rt_write_cstr(stream, ">");
+        return;
+    }
+    }
+    rt_write_cstr(stream, "#<");
+    rt_write_cstr(stream, kind);
+    rt_write_cstr(stream, " ");
+    rt_write_cstr(stream, rt_print_address(x, addr));
+    rt_write_cstr(stream, ">");
+}
+
+void vm_printer_hooks_init(void)
+{
+    rt_printer_set_hook(RT_WT_FUNCTION, print_function);
+    rt_printer_set_hook(RT_WT_PRIMITIVE, print_function);
+    rt_printer_set_hook(RT_WT_CODE, print_other);
+    rt_printer_set_hook(RT_WT_FDEFN, print_other);
+    rt_printer_set_hook(RT_WT_VALUE_CELL, print_other);
+    rt_printer_set_hook(RT_WT_THREAD, print_other);
 }

@@ -28,7 +28,7 @@
     X(ADD) X(SUB) X(LT) X(GT) X(LE) X(GE) X(NUMEQ) X(ADD1) X(SUB1)                       \
     X(EQ) X(CAR) X(CDR) X(CONS) X(NOT) X(CONSP) X(SVREF)                                 \
     X(JNLT) X(JNGT) X(JNLE) X(JNGE) X(JNNUMEQ) X(JNEQ) X(JEQ)                            \
-    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2)                            \
+    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY)                            \
     X(BLOCKPUSH) X(UWPOP) X(RETNL) X(TAGPUSH) X(GONL) X(CATCHPUSH) X(THROW)              \
     X(UWPPUSH) X(UWPNORMAL) X(UWPEND) X(BIND) X(UNBIND) X(PROGV) X(UNBINDTO)
 
@@ -116,6 +116,7 @@ typedef struct vm_thread {
     int wait_kind;
     struct vm_thread *next_all;
     bool bindings_swapped_out;
+    size_t suspend_depth;   /* C root stack depth when switched out */
 } vm_thread;
 
 extern vm_thread *vm_current;
@@ -147,6 +148,7 @@ void vm_threads_init(void);
 void vm_threads_scan(rt_slot_visitor visit, void *ctx);
 void vm_thread_safepoint(void);
 void vm_threads_markers_init(void);
+void vm_printer_hooks_init(void);
 extern const rt_prim_def rt_thread_prims[];
 extern const size_t rt_thread_prims_count;
 

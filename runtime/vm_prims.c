@@ -12,6 +12,24 @@
 #include "rt/reader.h"
 #include "rt/stream.h"
 
+/* car/cdr of forms being compiled: user data, so never trust their shape. */
+static inline rt_value form_car(rt_value x)
+{
+    if (rt_consp(x))
+        return rt_cons_of(x)->car;
+    if (!rt_null(x))
+        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
+    return RT_NIL;
+}
+static inline rt_value form_cdr(rt_value x)
+{
+    if (rt_consp(x))
+        return rt_cons_of(x)->cdr;
+    if (!rt_null(x))
+        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
+    return RT_NIL;
+}
+
 #define COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
 static rt_value l2(rt_value a, rt_value b)
@@ -27,13 +45,13 @@ static rt_value l3(rt_value a, rt_value b, rt_value c)
     l = rt_cons(b, l);
     return rt_cons(a, l);
 }
-static rt_value second(rt_value l) { return rt_car(rt_cdr(l)); }
+static rt_value second(rt_value l) { return form_car(form_cdr(l)); }
 static rt_value quoted(rt_value x) { return l2(vm_s_quote, x); }
 
 static rt_value check_list_form(rt_value form, size_t min)
 {
     size_t n = 0;
-    for (rt_value l = form; rt_consp(l); l = rt_cdr(l))
+    for (rt_value l = form; rt_consp(l); l = form_cdr(l))
         n++;
     if (n < min)
         rt_error("PROGRAM-ERROR", "malformed form: too few elements");
@@ -45,13 +63,13 @@ static void split_decls(rt_value body, rt_value *decls, rt_value *forms, bool al
 {
     rt_value d = RT_NIL;
     RT_ROOTS(body, d);
-    for (; rt_consp(body); body = rt_cdr(body)) {
-        rt_value f = rt_car(body);
-        if (allow_doc && rt_stringp(f) && rt_consp(rt_cdr(body))) {
+    for (; rt_consp(body); body = form_cdr(body)) {
+        rt_value f = form_car(body);
+        if (allow_doc && rt_stringp(f) && rt_consp(form_cdr(body))) {
             allow_doc = false;
             continue;
         }
-        if (!rt_consp(f) || !rt_eq(rt_car(f), vm_s_declare))
+        if (!rt_consp(f) || !rt_eq(form_car(f), vm_s_declare))
             break;
         d = rt_cons(f, d);
     }
@@ -111,17 +129,17 @@ static rt_value destructuring_lambda(rt_value ll, rt_value body, rt_value *whole
     RT_ROOTS(ll, body, out, nested, decls, forms);
     RT_ROOTS(x);
     bool first = true, in_req = true;
-    for (; rt_consp(ll); ll = rt_cdr(ll), first = false) {
-        x = rt_car(ll);
-        if (rt_eq(x, vm_s_whole) && first && rt_consp(rt_cdr(ll))) {
-            ll = rt_cdr(ll);
-            *whole = rt_car(ll);
+    for (; rt_consp(ll); ll = form_cdr(ll), first = false) {
+        x = form_car(ll);
+        if (rt_eq(x, vm_s_whole) && first && rt_consp(form_cdr(ll))) {
+            ll = form_cdr(ll);
+            *whole = form_car(ll);
             continue;
         }
-        if (rt_eq(x, vm_s_environment) && rt_consp(rt_cdr(ll))) {
-            ll = rt_cdr(ll);
+        if (rt_eq(x, vm_s_environment) && rt_consp(form_cdr(ll))) {
+            ll = form_cdr(ll);
             if (envvar)
-                *envvar = rt_car(ll);
+                *envvar = form_car(ll);
             continue;
         }
         if (rt_eq(x, vm_s_body)) {
@@ -152,10 +170,10 @@ static rt_value destructuring_lambda(rt_value ll, rt_value body, rt_value *whole
     }
     out = rt_nreverse(out);
     split_decls(body, &decls, &forms, false);
-    for (; rt_consp(nested); nested = rt_cdr(nested)) {
-        rt_value pair = rt_car(nested);
+    for (; rt_consp(nested); nested = form_cdr(nested)) {
+        rt_value pair = form_car(nested);
         RT_ROOTS(pair);
-        rt_value inner = expand_dbind(rt_cdr(pair), rt_car(pair), forms);
+        rt_value inner = expand_dbind(form_cdr(pair), form_car(pair), forms);
         forms = rt_cons(inner, RT_NIL);
     }
     body = rt_append2(decls, forms);
@@ -214,8 +232,8 @@ rt_value vm_make_macro_function(rt_value name, rt_value ll, rt_value body)
 static rt_value m_defun(rt_value *a, size_t n)
 {
     (void)n;
-    rt_value form = check_list_form(a[0], 3), name = second(form), ll = rt_car(rt_cdr(rt_cdr(form)));
-    rt_value body = rt_cdr(rt_cdr(rt_cdr(form))), lam = RT_NIL;
+    rt_value form = check_list_form(a[0], 3), name = second(form), ll = form_car(form_cdr(form_cdr(form)));
+    rt_value body = form_cdr(form_cdr(form_cdr(form))), lam = RT_NIL;
     RT_ROOTS(form, name, ll, body, lam);
     body = block_body(name, body);
     lam = rt_cons(ll, body);
@@ -231,7 +249,7 @@ static rt_value m_defmacro(rt_value *a, size_t n)
     (void)n;
     rt_value form = check_list_form(a[0], 3), name = second(form);
     RT_ROOTS(form, name);
-    rt_value lam = macro_lambda(name, rt_car(rt_cdr(rt_cdr(form))), rt_cdr(rt_cdr(rt_cdr(form))));
+    rt_value lam = macro_lambda(name, form_car(form_cdr(form_cdr(form))), form_cdr(form_cdr(form_cdr(form))));
     RT_ROOTS(lam);
     lam = l2(vm_s_function, lam);
     rt_value q = quoted(name);
@@ -248,7 +266,7 @@ static rt_value m_dbind(rt_value *a, size_t n)
 {
     (void)n;
     rt_value form = check_list_form(a[0], 3);
-    return expand_dbind(second(form), rt_car(rt_cdr(rt_cdr(form))), rt_cdr(rt_cdr(rt_cdr(form))));
+    return expand_dbind(second(form), form_car(form_cdr(form_cdr(form))), form_cdr(form_cdr(form_cdr(form))));
 }
 
 extern rt_value vm_quasiquote_expand(rt_value x);
@@ -280,9 +298,9 @@ static rt_value p_qq_append(rt_value *a, size_t n)
     rt_value head = RT_NIL, tail = RT_NIL, cell = RT_NIL;
     RT_ROOTS(head, tail, cell);
     for (size_t i = 0; i + 1 < n; i++) {
-        for (rt_value l = a[i]; rt_consp(l); l = rt_cdr(l)) {
+        for (rt_value l = a[i]; rt_consp(l); l = form_cdr(l)) {
             RT_ROOTS(l);
-            cell = rt_cons(rt_car(l), RT_NIL);
+            cell = rt_cons(form_car(l), RT_NIL);
             if (rt_null(head))
                 head = cell;
             else
@@ -302,49 +320,59 @@ static rt_value p_qq_vector(rt_value *a, size_t n)
     rt_value l = a[0];
     RT_ROOTS(l);
     size_t len = 0;
-    for (rt_value x = l; rt_consp(x); x = rt_cdr(x))
+    for (rt_value x = l; rt_consp(x); x = form_cdr(x))
         len++;
     rt_value v = rt_make_simple_vector(len, RT_NIL);
     size_t i = 0;
-    for (rt_value x = l; rt_consp(x); x = rt_cdr(x))
-        RT_STORE(rt_body(v)[i++], rt_car(x));
+    for (rt_value x = l; rt_consp(x); x = form_cdr(x))
+        RT_STORE(rt_body(v)[i++], form_car(x));
     return v;
 }
 
 /* ---- Evaluation ----------------------------------------------------------------------------- */
 
-rt_value rt_eval(rt_value form)
+/* Evaluates everything but the last step: returns the compiled thunk of the final form,
+ * or NIL with *value set when the form needed no compilation. The caller runs the thunk
+ * after this function's roots are gone, so a green thread evaluating a long-running
+ * form holds no C roots (and can be preempted, see thread.c). */
+static rt_value eval_prepare(rt_value form, rt_value *value)
 {
     RT_ROOTS(form);
     for (;;) {
         if (rt_symbolp(form)) {
-            if (rt_null(form) || rt_eq(form, RT_T) || vm_symbol_flag(form, RT_SYMF_KEYWORD))
-                return form;
+            if (rt_null(form) || rt_eq(form, RT_T) || vm_symbol_flag(form, RT_SYMF_KEYWORD)) {
+                vm_current->nvals = 1;
+                *value = form;
+                return RT_NIL;
+            }
             break;
         }
         if (!rt_consp(form)) {
             vm_current->nvals = 1;
-            return form;
+            *value = form;
+            return RT_NIL;
         }
-        rt_value head = rt_car(form);
+        rt_value head = form_car(form);
         /* progn at the top level: each subform in turn, so a macro defined by one is
          * seen by the next. */
         if (rt_eq(head, vm_s_progn)) {
             rt_value r = RT_NIL;
-            rt_value rest = rt_cdr(form);
+            rt_value rest = form_cdr(form);
             RT_ROOTS(rest, r);
             if (rt_null(rest)) {
                 vm_current->nvals = 1;
+                *value = RT_NIL;
                 return RT_NIL;
             }
-            for (; rt_consp(rt_cdr(rest)); rest = rt_cdr(rest))
-                rt_eval(rt_car(rest));
-            form = rt_car(rest);
+            for (; rt_consp(form_cdr(rest)); rest = form_cdr(rest))
+                rt_eval(form_car(rest));
+            form = form_car(rest);
             continue;
         }
         if (rt_eq(head, vm_s_quote)) {
             vm_current->nvals = 1;
-            return second(form);
+            *value = second(form);
+            return RT_NIL;
         }
         if (rt_symbolp(head) && vm_symbol_flag(head, RT_SYMF_MACRO) && !vm_symbol_flag(head, RT_SYMF_SPECIAL_FORM)) {
             bool e;
@@ -353,7 +381,15 @@ rt_value rt_eval(rt_value form)
         }
         break;
     }
-    rt_value fn = rt_compile_toplevel(form);
+    return rt_compile_toplevel(form);
+}
+
+rt_value rt_eval(rt_value form)
+{
+    rt_value value = RT_NIL;
+    rt_value fn = eval_prepare(form, &value);
+    if (rt_null(fn))
+        return value;
     return vm_call(fn, 0, NULL);
 }
 
@@ -379,7 +415,7 @@ static rt_value p_apply(rt_value *a, size_t n)
     vm_thread *T = vm_current;
     rt_value last = a[n - 1];
     size_t extra = 0;
-    for (rt_value l = last; rt_consp(l); l = rt_cdr(l))
+    for (rt_value l = last; rt_consp(l); l = form_cdr(l))
         extra++;
     if (!rt_listp(last))
         rt_type_error(last, "list");
@@ -390,8 +426,8 @@ static rt_value p_apply(rt_value *a, size_t n)
     rt_value *base = T->sp;
     memcpy(base, a + 1, (n - 2) * sizeof(rt_value));
     size_t i = n - 2;
-    for (rt_value l = a[n - 1]; rt_consp(l); l = rt_cdr(l))
-        base[i++] = rt_car(l);
+    for (rt_value l = a[n - 1]; rt_consp(l); l = form_cdr(l))
+        base[i++] = form_car(l);
     T->sp = base + total;
     rt_value r = vm_call(a[0], total, base);
     T->sp = base;
@@ -405,10 +441,10 @@ static rt_value p_values_list(rt_value *a, size_t n)
     (void)n;
     vm_thread *T = vm_current;
     size_t k = 0;
-    for (rt_value l = a[0]; rt_consp(l); l = rt_cdr(l)) {
+    for (rt_value l = a[0]; rt_consp(l); l = form_cdr(l)) {
         if (k >= VM_MV_LIMIT)
             rt_error("PROGRAM-ERROR", "too many values");
-        T->mv[k++] = rt_car(l);
+        T->mv[k++] = form_car(l);
     }
     T->nvals = k;
     return k ? T->mv[0] : RT_NIL;
@@ -470,12 +506,12 @@ static rt_value p_macro_function(rt_value *a, size_t n)
 {
     rt_value s = check_symbol(a[0]);
     if (n > 1)
-        for (rt_value l = a[1]; rt_consp(l); l = rt_cdr(l)) {
-            rt_value it = rt_car(l);
+        for (rt_value l = a[1]; rt_consp(l); l = form_cdr(l)) {
+            rt_value it = form_car(l);
             if (rt_eq(second(it), s)) {
-                if (rt_eq(rt_car(it), vm_s_kw_macro))
-                    return rt_cdr(rt_cdr(it));
-                if (rt_eq(rt_car(it), vm_s_kw_fun))
+                if (rt_eq(form_car(it), vm_s_kw_macro))
+                    return form_cdr(form_cdr(it));
+                if (rt_eq(form_car(it), vm_s_kw_fun))
                     return RT_NIL;
             }
         }
@@ -617,7 +653,7 @@ static rt_value p_constantp(rt_value *a, size_t n)
     if (rt_symbolp(x))
         return rt_bool(rt_null(x) || rt_eq(x, RT_T) || vm_symbol_flag(x, RT_SYMF_CONSTANT | RT_SYMF_KEYWORD));
     if (rt_consp(x))
-        return rt_bool(rt_eq(rt_car(x), vm_s_quote));
+        return rt_bool(rt_eq(form_car(x), vm_s_quote));
     return RT_T;
 }
 
@@ -656,9 +692,9 @@ static rt_value p_proclaim(rt_value *a, size_t n)
 {
     (void)n;
     rt_value d = a[0];
-    if (rt_consp(d) && rt_eq(rt_car(d), vm_s_special))
-        for (rt_value l = rt_cdr(d); rt_consp(l); l = rt_cdr(l))
-            vm_set_symbol_flag(check_symbol(rt_car(l)), RT_SYMF_SPECIAL, true);
+    if (rt_consp(d) && rt_eq(form_car(d), vm_s_special))
+        for (rt_value l = form_cdr(d); rt_consp(l); l = form_cdr(l))
+            vm_set_symbol_flag(check_symbol(form_car(l)), RT_SYMF_SPECIAL, true);
     return RT_NIL;
 }
 
@@ -743,7 +779,41 @@ static rt_value p_get_internal_run_time(rt_value *a, size_t n)
     return rt_make_integer(clock_us(CLOCK_PROCESS_CPUTIME_ID));
 }
 
+/* SYS:%DISASSEMBLE fn: the bytecode of a compiled function, one instruction a line. */
+static rt_value p_disassemble(rt_value *a, size_t n)
+{
+    (void)n;
+    static const char *const names[] = {
+#define VM_NAME_(x) #x,
+        VM_OPS(VM_NAME_)
+#undef VM_NAME_
+    };
+    rt_value f = a[0];
+    if (rt_symbolp(f))
+        f = rt_fdefinition_or_unbound(f);
+    if (!rt_widetagp(f, RT_WT_FUNCTION))
+        rt_type_error(a[0], "compiled-function");
+    rt_value code = rt_function_code(f);
+    const rt_code_meta *m = rt_code_meta_of(code);
+    const uint32_t *bc = rt_code_bytes(code);
+    printf("; %u words, %u locals, stack %u, %zu constants\n", m->nwords, m->nlocals, m->maxstack,
+           rt_code_nconsts(code));
+    for (uint32_t i = 0; i < m->nwords; i++) {
+        uint32_t w = bc[i], op = VM_OP(w);
+        printf("%4u  %-10s %d\n", i, op < OP_COUNT_ ? names[op] : "?", VM_SA(w));
+        if (op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
+            op == OP_TAGPUSH)
+        {
+            i++;
+            printf("%4u    .word    %u\n", i, bc[i]);
+        }
+    }
+    fflush(stdout);
+    return RT_NIL;
+}
+
 const rt_prim_def rt_vm_prims[] = {
+    {"KONS-SYSTEM", "%DISASSEMBLE", p_disassemble, 1, 1},
     {"COMMON-LISP", "GET-INTERNAL-REAL-TIME", p_get_internal_real_time, 0, 0},
     {"COMMON-LISP", "GET-INTERNAL-RUN-TIME", p_get_internal_run_time, 0, 0},
     {"COMMON-LISP", "FUNCALL", p_funcall, 1, -1},

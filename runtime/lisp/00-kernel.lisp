@@ -14,3 +14,11 @@
 
 ;;; The printer calls this for functions: #<FUNCTION NAME> as SBCL prints them is done
 ;;; in C (vm_prims.c); nothing to do here yet.
+
+;;; KONS:WITH-MUTEX: the body with the mutex held, released on any exit.
+(defmacro kons::with-mutex ((mutex) &body body)
+  (let ((m (gensym "MUTEX")))
+    `(let ((,m ,mutex))
+       (kons:grab-mutex ,m)
+       (unwind-protect (progn ,@body) (kons:release-mutex ,m)))))
+(export (intern "WITH-MUTEX" "KONS") "KONS")

@@ -62,3 +62,12 @@
     (kons:interrupt-thread th (lambda () (setq hit t)))
     (is (eq (kons:join-thread th) :done))
     (is hit)))
+
+(defvar *vm-eval-flag* nil)
+(deftest threads-preempt-inside-eval
+  ;; the spinning thread runs code it compiled with EVAL: still preemptible
+  (let ((th (kons:make-thread
+             (lambda () (eval '(let ((n 0)) (loop until *vm-eval-flag* do (incf n)) :ok))))))
+    (sleep 0.05)
+    (setq *vm-eval-flag* t)
+    (is (eq (kons:join-thread th) :ok))))

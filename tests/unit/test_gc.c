@@ -274,6 +274,47 @@ static void test_weak(void)
     CHECK(b[5] == rt_fixnum(3));
 }
 
+/* NIL and T written the way the objects module does (racks in the static area, slots
+ * registered as globals), and a further static cell with an adopted rack. */
+static void test_static(void)
+{
+    for (int k = 0; k < 2; k++) {
+        rt_value sym = k ? RT_T : RT_NIL;
+        rt_rack *r = (rt_rack *)(uintptr_t)(RT_STATIC_BASE + 0x20 + 0x50 * (unsigned)k);
+        r->header = rt_make_rack_header(10, 8);
+        r->owner = (uint64_t)(uintptr_t)rt_cell_of(sym);
+        rt_cell_of(sym)->header = rt_make_header(RT_WT_SYMBOL, 0);
+        rt_cell_of(sym)->payload = (uint64_t)(uintptr_t)r;
+        for (int i = 0; i < 8; i++) {
+            r->body[i] = RT_NIL;
+            rt_register_global(&r->body[i]);
+        }
+        rt_touch(r);
+    }
+    rt_value name = rt_cons(rt_fixnum(78), rt_cons(rt_fixnum(73), RT_NIL));
+    RT_STORE(rt_body(RT_NIL)[0], name);
+    name = RT_NIL;
+    rt_value st = rt_alloc_static_cell(RT_WT_SIMPLE_VECTOR, 3, 0);
+    rt_value donor = rt_alloc_object(RT_WT_SIMPLE_VECTOR, 3, 3, 3);
+    rt_static_adopt_rack(st, donor);
+    donor = RT_NIL;
+    rt_value v = rt_cons(rt_fixnum(5), RT_NIL);
+    RT_STORE(rt_body(st)[2], v);
+    v = RT_NIL;
+    rt_heap_verify("test_static");
+    rt_gc_minor();
+    rt_gc_full();
+    rt_gc_start_major();
+    for (int i = 0; i < 50000; i++)
+        rt_cons(RT_NIL, RT_NIL);
+    rt_gc_full();
+    rt_heap_verify("test_static after");
+    CHECK(rt_widetag(RT_NIL) == RT_WT_SYMBOL && rt_car(rt_body(RT_NIL)[0]) == rt_fixnum(78));
+    CHECK(rt_car(rt_cdr(rt_body(RT_NIL)[0])) == rt_fixnum(73));
+    CHECK(rt_car(rt_body(st)[2]) == rt_fixnum(5) && rt_rack_of(st)->owner == (uint64_t)(uintptr_t)rt_cell_of(st));
+    CHECK(!rt_in_nursery(rt_body(st)[2]));
+}
+
 static int finalized[4];
 static void finalizer(void *data) { finalized[(intptr_t)data]++; }
 
@@ -473,6 +514,7 @@ int main(void)
     test_incremental();
     test_weak();
     test_finalizers();
+    test_static();
     test_dirty_pages();
     test_verifier_catches();
     test_torture();

@@ -101,7 +101,7 @@ static void test_strings_chars(void)
     CHECK_STR(pr(rt_char(0xE000)), "#\\UE000");
     CHECK_STR(pr(rt_char(0x85)), "#\\Next-Line");
     setv(rt_sym_print_escape, RT_NIL);
-    rt_value out = rt_make_string_output_stream();
+    rt_value out = promoted(rt_make_string_output_stream());
     RT_ROOTS(out);
     rt_write(rd("(\"x\" #\\y |a b|)"), out);
     char *w = rt_string_to_utf8(rt_get_output_stream_string(out), NULL);
@@ -125,7 +125,7 @@ static void test_arrays(void)
 
 static void test_unreadable(void)
 {
-    rt_value h = rt_make_hash_table(rt_sym_eql, 10, RT_NIL);
+    rt_value h = promoted(rt_make_hash_table(rt_sym_eql, 10, RT_NIL));
     RT_ROOTS(h);
     check_match(pr(h), "^#<HASH-TABLE :TEST EQL :COUNT 0 \\{[0-9A-F]+\\}>$");
     rt_puthash(h, rt_fixnum(1), rt_fixnum(2));
@@ -147,7 +147,7 @@ static void print_too_deep(void)
     rt_value x = RT_NIL;
     RT_ROOTS(x);
     for (int i = 0; i < RT_READ_MAX_DEPTH + 10; i++)
-        x = rt_cons(x, RT_NIL);
+        x = promoted(rt_cons(x, RT_NIL));
     char *s = rt_print_to_utf8(x, true);
     free(s);
 }
@@ -160,7 +160,7 @@ static void test_errors(void)
 
 static void test_streams_output(void)
 {
-    rt_value s = rt_make_string_output_stream();
+    rt_value s = promoted(rt_make_string_output_stream());
     RT_ROOTS(s);
     rt_write_cstr(s, "abc");
     CHECK(rt_stream_column(s) == 3);
@@ -168,7 +168,7 @@ static void test_streams_output(void)
     CHECK(!rt_fresh_line(s));
     rt_print(rd("(1 \"x\")"), s);
     rt_princ(rd("\"y\""), s);
-    rt_value str = rt_get_output_stream_string(s);
+    rt_value str = promoted(rt_get_output_stream_string(s));
     char *u = rt_string_to_utf8(str, NULL);
     CHECK_STR(u, "abc\n\n(1 \"x\") y");
     free(u);

@@ -135,14 +135,20 @@ static inline rt_value rt_alloc_object(unsigned widetag, uint64_t info, size_t b
  * possibly old, object: rule 2's exception does not apply). */
 void rt_realloc_rack(rt_value obj, size_t body_words, size_t nboxed);
 
-/* Static space: cells that are never collected nor moved and are roots (scanned whole at
- * every collection). NIL and T are the first two (RT_NIL, RT_T); the objects module
- * writes their header and payload at startup (payload = a rack from rt_alloc_object's
- * rack, whose owner word it sets to the static cell: see rt_static_adopt_rack).
- * rt_alloc_static_cell returns a further zeroed static cell (up to 4 MiB of them). */
+/* Static space: never collected nor moved, scanned whole at every collection.
+ *   [RT_STATIC_BASE, +0x20)          NIL and T's header cells (RT_NIL, RT_T)
+ *   [+0x20, +RT_STATIC_CELLS_OFFSET)  reserved for the objects module, which writes NIL's
+ *                                    and T's racks there at startup and registers their
+ *                                    slots with rt_register_global (the GC does not scan
+ *                                    this area itself)
+ *   [+RT_STATIC_CELLS_OFFSET, ...)   further static cells from rt_alloc_static_cell (roots;
+ *                                    give them a rack with rt_static_adopt_rack)
+ * Static racks must hold values only (their slots are registered roots). */
+#define RT_STATIC_CELLS_OFFSET 0x10000
 rt_value rt_alloc_static_cell(unsigned widetag, uint64_t info, uint64_t payload);
 /* Moves the rack of `donor` (a fresh object of the same shape) to the static cell
- * `static_obj` (whose header the caller has written): sets payload and owner. */
+ * `static_obj` (whose header the caller has written): sets payload and owner, and leaves
+ * the donor without a rack (payload 0): drop it. */
 void rt_static_adopt_rack(rt_value static_obj, rt_value donor);
 
 /* Where a value lives. */

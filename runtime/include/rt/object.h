@@ -99,10 +99,8 @@ void rt_objects_init(void);
  * ==================================================================================== */
 
 /* ---- Static space -------------------------------------------------------------------
- * rt_objects_init writes NIL's and T's header cells at RT_NIL/RT_T and their racks right
- * after them, in [RT_STATIC_BASE, RT_STATIC_BASE + RT_STATIC_OBJECTS_BYTES). The slots
- * of those racks are registered with rt_register_global (they point into the heap). */
-#define RT_STATIC_OBJECTS_BYTES 0x100
+ * rt_objects_init writes NIL's and T's header cells at RT_NIL/RT_T (reserved by the heap)
+ * and gives them racks with rt_static_adopt_rack (rt/heap.h). */
 
 /* ---- Seams with other modules (declared here, implemented elsewhere) ----------------
  * rt-vm: the value of a special variable in the current thread (dynamic bindings).
@@ -115,9 +113,6 @@ void rt_set_symbol_value(rt_value sym, rt_value v);
 size_t rt_funcall_values_count(void);
 /* rt-vm: evaluate a form (for #. in the reader). Weak default signals an error. */
 rt_value rt_eval(rt_value form);
-/* rt-gc: rt_gc_epoch (rt/heap.h), a counter that changes whenever a collection may
- * have moved objects. Hash tables whose keys hash by address rehash when it changed.
- * (Merge of rt-gc and rt-obj: the variable of rt/heap.h replaces the function.) */
 
 /* ---- Well-known symbols -------------------------------------------------------------
  * Interned at startup and registered as GC roots: rt_sym_<c-name>. Package is one of

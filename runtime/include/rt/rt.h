@@ -34,6 +34,10 @@ int rt_load_embedded(const rt_embedded_file *files, size_t n);
 bool rt_load_file(const char *path);
 bool rt_eval_string(const char *text, bool print_values);
 
+/* Batch mode: an unhandled error prints one line on stderr and unwinds to the innermost
+ * top level (rt_catch_toplevel) instead of entering the debugger (tests, fuzzing). */
+void rt_set_batch_errors(bool on);
+
 /* The terminal REPL on stdin/stdout; returns at end of input. */
 void rt_repl(void);
 

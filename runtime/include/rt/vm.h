@@ -26,6 +26,8 @@ typedef struct rt_code_meta {
     uint32_t nwords;      /* bytecode length in 32-bit words */
     uint16_t nlocals;     /* frame slots (arguments included) */
     uint16_t maxstack;    /* operand stack high-water mark beyond the locals */
+    uint16_t nparams;     /* parameter slots (for backtraces) */
+    uint16_t flags;       /* reserved */
 } rt_code_meta;
 
 static inline size_t rt_code_nconsts(rt_value code) { return (size_t)rt_info(code); }
