@@ -1400,6 +1400,10 @@ static int emit_jump(fs *s, int op, int stack_delta)
 
 static void patch_jump(fs *s, int at, int target)
 {
+    if (vm_op_has_word(VM_OP(s->code[at]))) { /* JFL, JTL, JNEQK, JEQK: offset in the next word */
+        s->code[at + 1] = (uint32_t)(target - (at + 2));
+        return;
+    }
     int off = target - (at + 1);
     s->code[at] = VM_INS(VM_OP(s->code[at]), (uint32_t)off & 0xFFFFFFu);
 }
@@ -1471,6 +1475,24 @@ static void cg_test(fs *s, node *n, bool jump_if_true, int *fix)
         cg_test(s, n->args[0], !jump_if_true, fix);
         return;
     }
+    if (n->k == N_VAR && n->v->owner == s->fn && !boxed(n->v)) {
+        /* (if x ...) on a local: one instruction */
+        emit(s, jump_if_true ? OP_JTL : OP_JFL, (uint32_t)n->v->slot, 0);
+        *fix = s->ncode - 1;
+        emitw(s, 0);
+        return;
+    }
+    if (n->k == N_PRIM && n->op == OP_EQ && n->args[1]->k == N_CONST) {
+        /* (eq x 'sym): compare with the constant in place */
+        rt_value k = s->c->vals[n->args[1]->c];
+        if (!rt_fixnump(k) && !rt_null(k)) {
+            cg(s, n->args[0], M_VALUE);
+            emit(s, jump_if_true ? OP_JEQK : OP_JNEQK, (uint32_t)kconst(s, n->args[1]->c), -1);
+            *fix = s->ncode - 1;
+            emitw(s, 0);
+            return;
+        }
+    }
     if (n->k == N_PRIM && !jump_if_true) {
         int jop = -1;
         switch (n->op) {
@@ -1540,6 +1562,10 @@ static bool cg(fs *s, node *n, enum mode m)
     case N_VAR:
         if (m == M_EFFECT)
             return false;
+        if (m == M_TAIL && n->v->owner == s->fn && !boxed(n->v)) {
+            emit(s, OP_RETL, (uint32_t)n->v->slot, 0);
+            return false;
+        }
         emit_varref(s, n->v, false);
         return finish(s, m, false);
     case N_GVAR:
@@ -2020,8 +2046,7 @@ static rt_value cg_fun(cx *c, fun *f)
         if (op == OP_JMP && VM_SA(w) < 0)
             s->code[i] = VM_INS(OP_JMPB, VM_A(w));
         /* skip operand words */
-        if (op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
-            op == OP_TAGPUSH)
+        if (vm_op_has_word((unsigned)op))
             i++;
     }
     rt_value code = build_code(s, c->vals[f->name]);

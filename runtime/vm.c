@@ -980,10 +980,39 @@ L_JT:
         rt_type_error(f, "(or function symbol)");
     }
 
+L_RETL:
+    r = fp[VM_A(w)];
+    T->nvals = 1;
+    goto do_return;
+L_JFL: {
+    int32_t off = (int32_t)*pc++;
+    if (rt_null(fp[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+L_JTL: {
+    int32_t off = (int32_t)*pc++;
+    if (!rt_null(fp[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+L_JNEQK: {
+    int32_t off = (int32_t)*pc++;
+    if (!rt_eq(*--sp, consts[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+L_JEQK: {
+    int32_t off = (int32_t)*pc++;
+    if (rt_eq(*--sp, consts[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
 L_RET:
     T->nvals = 1;
-L_RETMV: {
+L_RETMV:
     r = sp[-1];
+do_return: {
     vm_ctl *c = CTL;
     rt_value *rs = c->ret_sp;
     T->nctl--;

@@ -28,7 +28,7 @@
     X(ADD) X(SUB) X(LT) X(GT) X(LE) X(GE) X(NUMEQ) X(ADD1) X(SUB1)                       \
     X(EQ) X(CAR) X(CDR) X(CONS) X(NOT) X(CONSP) X(SVREF)                                 \
     X(JNLT) X(JNGT) X(JNLE) X(JNGE) X(JNNUMEQ) X(JNEQ) X(JEQ)                            \
-    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY)                            \
+    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY) X(JFL) X(JTL) X(JNEQK) X(JEQK) X(RETL)                            \
     X(BLOCKPUSH) X(UWPOP) X(RETNL) X(TAGPUSH) X(GONL) X(CATCHPUSH) X(THROW)              \
     X(UWPPUSH) X(UWPNORMAL) X(UWPEND) X(BIND) X(UNBIND) X(PROGV) X(UNBINDTO)
 
@@ -44,6 +44,12 @@ enum vm_op {
 #define VM_A(w) ((w) >> 8)
 #define VM_SA(w) ((int32_t)(w) >> 8)
 #define VM_A_MAX 0xFFFFFFu
+/* Instructions followed by one operand word. */
+static inline bool vm_op_has_word(unsigned op)
+{
+    return op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
+           op == OP_TAGPUSH || op == OP_JFL || op == OP_JTL || op == OP_JNEQK || op == OP_JEQK;
+}
 
 /* ---- Per-thread VM state -------------------------------------------------------------- */
 
