@@ -1236,6 +1236,23 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
                 continue;
             }
             size_t n = list_len(form_cdr(form));
+            int aop = -1;
+            if (rt_eq(head, vm_s_aref) && (n == 2 || n == 3))
+                aop = n == 2 ? OP_AREF : OP_AREF2;
+            else if (rt_eq(head, vm_s_pct_aset) && (n == 3 || n == 4))
+                aop = n == 3 ? OP_ASET : OP_ASET2;
+            else if ((rt_eq(head, vm_s_char_) || rt_eq(head, vm_s_schar)) && n == 2)
+                aop = OP_CHAR;
+            if (aop >= 0) {
+                /* inlined fast paths that fall back on calling the function */
+                node *x = mk(c, N_PRIM);
+                x->op = aop;
+                rt_value fd = rt_fdefn(head);
+                x->c = addv(c, fd);
+                addv(c, head);
+                result = conv_args(c, e, f, x, form_cdr(form));
+                break;
+            }
             int op = inline_op(head, n);
             if (op >= 0) {
                 node *x = mk(c, N_PRIM);
@@ -1707,7 +1724,10 @@ static bool cg(fs *s, node *n, enum mode m)
             return finish(s, m, true);
         }
         cg_call_args(s, n);
-        emit(s, n->op, 0, -n->nargs + 1);
+        if (n->op == OP_AREF || n->op == OP_AREF2 || n->op == OP_ASET || n->op == OP_ASET2 || n->op == OP_CHAR)
+            emit(s, n->op, (uint32_t)kconst_pair(s, n->c), -n->nargs + 1);
+        else
+            emit(s, n->op, 0, -n->nargs + 1);
         return finish(s, m, false);
     case N_BLOCK: {
         blk *b = n->blk;
