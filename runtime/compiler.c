@@ -1145,6 +1145,8 @@ static int inline_op(rt_value head, size_t n)
         if (rt_eq(head, vm_s_eq)) return OP_EQ;
         if (rt_eq(head, vm_s_cons)) return OP_CONS;
         if (rt_eq(head, vm_s_svref)) return OP_SVREF;
+        if (rt_eq(head, vm_s_rplaca)) return OP_RPLACA;
+        if (rt_eq(head, vm_s_rplacd)) return OP_RPLACD;
     } else if (n == 1) {
         if (rt_eq(head, vm_s_oneplus)) return OP_ADD1;
         if (rt_eq(head, vm_s_oneminus)) return OP_SUB1;

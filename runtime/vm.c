@@ -1454,6 +1454,19 @@ L_CONS:
     sp[-2] = r;
     sp--;
     NEXT;
+L_RPLACA:
+L_RPLACD:
+    a = sp[-2];
+    if (__builtin_expect(!rt_consp(a), 0)) {
+        SAVE();
+        rt_type_error(a, "cons");
+    }
+    if (VM_OP(w) == OP_RPLACA)
+        rt_set_car(a, sp[-1]);
+    else
+        rt_set_cdr(a, sp[-1]);
+    sp--;
+    NEXT;
 L_NOT:
     sp[-1] = rt_bool(rt_null(sp[-1]));
     NEXT;

@@ -28,7 +28,7 @@
     X(ADD) X(SUB) X(LT) X(GT) X(LE) X(GE) X(NUMEQ) X(ADD1) X(SUB1)                       \
     X(EQ) X(CAR) X(CDR) X(CONS) X(NOT) X(CONSP) X(SVREF)                                 \
     X(JNLT) X(JNGT) X(JNLE) X(JNGE) X(JNNUMEQ) X(JNEQ) X(JEQ)                            \
-    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY) X(JFL) X(JTL) X(JNEQK) X(JEQK) X(RETL) X(AREF) X(AREF2) X(ASET) X(ASET2) X(CHAR)                            \
+    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY) X(JFL) X(JTL) X(JNEQK) X(JEQK) X(RETL) X(AREF) X(AREF2) X(ASET) X(ASET2) X(CHAR) X(RPLACA) X(RPLACD)                            \
     X(BLOCKPUSH) X(UWPOP) X(RETNL) X(TAGPUSH) X(GONL) X(CATCHPUSH) X(THROW)              \
     X(UWPPUSH) X(UWPNORMAL) X(UWPEND) X(BIND) X(UNBIND) X(PROGV) X(UNBINDTO)
 
@@ -215,6 +215,7 @@ extern bool vm_script_mode;
     X(standard_output, "*STANDARD-OUTPUT*", "COMMON-LISP")                               \
     X(macroexpand_hook, "*MACROEXPAND-HOOK*", "COMMON-LISP")                             \
     X(storage_condition, "STORAGE-CONDITION", "COMMON-LISP")                           \
+    X(rplaca, "RPLACA", "COMMON-LISP") X(rplacd, "RPLACD", "COMMON-LISP")               \
     X(aref, "AREF", "COMMON-LISP") X(pct_aset, "%ASET", "KONS-SYSTEM")                   \
     X(char_, "CHAR", "COMMON-LISP") X(schar, "SCHAR", "COMMON-LISP")                     \
     X(pct_defun, "%DEFUN", "KONS-SYSTEM") X(pct_defmacro, "%DEFMACRO", "KONS-SYSTEM")
