@@ -47,6 +47,7 @@ struct var {
     fun *owner;
     int slot;         /* frame slot (set by cg) */
     bool special, captured, assigned;
+    int refs;         /* references (for the OR pattern) */
 };
 
 enum pkind { P_REQ, P_OPT, P_REST, P_KEY };
@@ -376,6 +377,7 @@ static node *mk_ref(cx *c, fun *f, var *v)
 {
     node *n = mk(c, N_VAR);
     n->v = v;
+    v->refs++;
     note_ref(c, f, v);
     return n;
 }
@@ -1631,6 +1633,36 @@ static bool cg(fs *s, node *n, enum mode m)
         return cg(s, n->args[n->nargs - 1], m);
     case N_LET:
     case N_LETSTAR: {
+        if (n->nargs == 1) {
+            /* (let ((g x)) (if g g y)), the expansion of OR: keep a true x as the result */
+            var *g = n->vars[0];
+            node *body = n->a;
+            if (!g->special && !g->captured && !g->assigned && g->refs == 2 && body->k == N_IF &&
+                body->a->k == N_VAR && body->a->v == g && body->b->k == N_VAR && body->b->v == g) {
+                enum mode vm = m == M_EFFECT ? M_VALUE : m;
+                cg(s, n->args[0], M_VALUE);
+                int j = emit_jump(s, OP_JTK, -1);
+                bool mv2 = cg(s, body->d, vm);
+                if (vm == M_TAIL) {
+                    patch_jump(s, j, label_here(s));
+                    s->depth++;
+                    emit(s, OP_RET, 0, -1);
+                    return true;
+                }
+                if (vm == M_MV && !mv2)
+                    emit(s, OP_NV1, 0, 0);
+                if (vm == M_MV) {
+                    int j2 = emit_jump(s, OP_JMP, 0);
+                    patch_jump(s, j, label_here(s));
+                    emit(s, OP_NV1, 0, 0);
+                    patch_jump(s, j2, label_here(s));
+                } else
+                    patch_jump(s, j, label_here(s));
+                if (m == M_EFFECT)
+                    emit(s, OP_POP, 0, -1);
+                return vm == M_MV;
+            }
+        }
         int saved = s->nslots, nspecial = 0;
         if (n->k == N_LET) {
             for (int i = 0; i < n->nargs; i++)

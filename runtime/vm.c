@@ -827,6 +827,13 @@ L_JT:
     if (!rt_null(*--sp))
         pc += VM_SA(w);
     NEXT;
+L_JTK:
+    /* OR: a true value stays as the result, a false one is dropped */
+    if (!rt_null(sp[-1]))
+        pc += VM_SA(w);
+    else
+        sp--;
+    NEXT;
 
     /* ---- calls ---- */
 #define CALL_FUNCTION(F, N, RETSP)                                          \
