@@ -18,6 +18,11 @@ VM_SYMS(VM_DEF_SYM_)
 
 bool vm_batch_errors;
 void rt_set_batch_errors(bool on) { vm_batch_errors = on; }
+void rt_shutdown(void)
+{
+    rt_streams_flush_standard();
+    fflush(NULL);
+}
 
 static void scan_roots(rt_slot_visitor visit, void *ctx)
 {
