@@ -154,6 +154,7 @@ void vm_threads_init(void);
 void vm_threads_scan(rt_slot_visitor visit, void *ctx);
 void vm_thread_safepoint(void);
 void vm_threads_markers_init(void);
+void vm_threads_wait_input(bool (*ready)(void *), void *ctx);
 void vm_printer_hooks_init(void);
 extern const rt_prim_def rt_thread_prims[];
 extern const size_t rt_thread_prims_count;
