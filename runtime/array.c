@@ -9,6 +9,7 @@
 #include "obj_internal.h"
 #include "rt/number.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* ---- Data vectors ---------------------------------------------------------------- */
@@ -270,6 +271,31 @@ static rt_value check_array(rt_value a)
     return a;
 }
 
+/* The array's type as SBCL names it in messages: (SIMPLE-VECTOR 2),
+ * (SIMPLE-ARRAY CHARACTER (3)), (SIMPLE-ARRAY T (2 2)), (VECTOR T 10) for the rest. */
+static void array_type_name(rt_value a, char *buf, size_t len)
+{
+    size_t off;
+    rt_value d = resolve(a, &off);
+    unsigned wt = rt_widetag(d);
+    const char *et = wt == RT_WT_STRING ? "CHARACTER" : wt == RT_WT_BASE_STRING ? "BASE-CHAR"
+                   : wt == RT_WT_BIT_VECTOR ? "BIT" : wt == RT_WT_VECTOR_F32 ? "SINGLE-FLOAT"
+                   : wt == RT_WT_VECTOR_F64 ? "DOUBLE-FLOAT" : wt == RT_WT_VECTOR_U8 ? "(UNSIGNED-BYTE 8)"
+                   : wt == RT_WT_SIMPLE_VECTOR ? "T" : "*";
+    if (rt_simple_vector_p(a)) {
+        snprintf(buf, len, "(SIMPLE-VECTOR %zu)", rt_vector_length(a));
+    } else if (rt_simple_array_data_p(a)) {
+        snprintf(buf, len, "(SIMPLE-ARRAY %s (%zu))", et, (size_t)rt_info(a));
+    } else if (rt_info(a) == 1) {
+        snprintf(buf, len, "(VECTOR %s %lld)", et, (long long)rt_fixnum_value(rt_body(a)[RT_ARR_DIMS]));
+    } else {
+        size_t n = (size_t)snprintf(buf, len, "(SIMPLE-ARRAY %s (", et);
+        for (size_t k = 0; k < rt_info(a) && n + 24 < len; k++)
+            n += (size_t)snprintf(buf + n, len - n, k ? " %lld" : "%lld", (long long)rt_fixnum_value(rt_body(a)[RT_ARR_DIMS + k]));
+        snprintf(buf + n, len - n, "))");
+    }
+}
+
 static size_t row_major_index(rt_value a, rt_value *subs, size_t nsubs)
 {
     size_t r = array_rank(a);
@@ -281,8 +307,15 @@ static size_t row_major_index(rt_value a, rt_value *subs, size_t nsubs)
         if (!rt_fixnump(subs[k]) || rt_fixnum_value(subs[k]) < 0 || (size_t)rt_fixnum_value(subs[k]) >= dim) {
             if (!rt_fixnump(subs[k]))
                 rt_type_error(subs[k], "(integer 0 *)");
-            rt_error("SIMPLE-ERROR", "Invalid index %lld for axis %zu of an array with dimension %zu.",
-                     (long long)rt_fixnum_value(subs[k]), k, dim);
+            /* SBCL's wording: "Invalid index 5 for (SIMPLE-VECTOR 2), should be a
+             * non-negative integer below 2." */
+            char ty[96];
+            array_type_name(a, ty, sizeof ty);
+            if (r == 1)
+                rt_error("SIMPLE-ERROR", "Invalid index %lld for %s, should be a non-negative integer below %zu.",
+                         (long long)rt_fixnum_value(subs[k]), ty, dim);
+            rt_error("SIMPLE-ERROR", "Invalid index %lld for axis %zu of %s, should be a non-negative integer below %zu.",
+                     (long long)rt_fixnum_value(subs[k]), k, ty, dim);
         }
         idx = idx * dim + (size_t)rt_fixnum_value(subs[k]);
     }
@@ -544,8 +577,11 @@ static void grow(rt_value v, size_t min_len)
         for (size_t i = old; i < len; i++)
             b[i] = rt_fixnum(0);
     }
-    for (size_t i = 0; i < old; i++)
-        data_set(nd, i, data_ref(d, off + i));
+    for (size_t i = 0; i < old; i++) {
+        /* data_ref may allocate (a double, a bignum): re-resolve the old data each time. */
+        rt_value x = data_ref(resolve(v, &off), off + i);
+        data_set(nd, i, x);
+    }
     rt_value *b = rt_body(v);
     RT_STORE(b[RT_ARR_DATA], nd);
     RT_STORE(b[RT_ARR_OFFSET], rt_fixnum(0));

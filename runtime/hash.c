@@ -133,8 +133,10 @@ bool rt_equalp(rt_value a, rt_value b)
             if (!rt_hash_table_p(b) || rt_hash_count(a) != rt_hash_count(b) ||
                 rt_body(a)[RT_HT_TEST] != rt_body(b)[RT_HT_TEST])
                 return false;
+            /* gethash may rehash (allocate): everything held is rooted. */
             size_t pos = 0;
-            rt_value k, v;
+            rt_value k = RT_NIL, v = RT_NIL;
+            RT_ROOTS(a, b, k, v);
             while (rt_hash_next(a, &pos, &k, &v)) {
                 bool found;
                 rt_value w = rt_gethash(b, k, RT_NIL, &found);

@@ -118,7 +118,10 @@ rt_value rt_make_package(rt_value name, rt_value nicknames, rt_value use_list)
     RT_ROOTS(nicks, pkg, t1, t2);
     if (!rt_null(rt_find_package(name)))
         register_name(name, RT_T); /* signals the "already exists" error */
-    for (rt_value l = nicknames; rt_consp(l); l = rt_cdr(l)) {
+    /* Loop variables are rooted for the whole loop: the body allocates. */
+    rt_value l = nicknames;
+    RT_ROOTS(l);
+    for (; rt_consp(l); l = rt_cdr(l)) {
         t1 = name_string(rt_car(l));
         if (!rt_null(rt_find_package(t1)))
             register_name(t1, RT_T);
@@ -135,10 +138,10 @@ rt_value rt_make_package(rt_value name, rt_value nicknames, rt_value use_list)
     b[RT_PKG_EXTERNAL] = t2;
     b[RT_PKG_FLAGS] = rt_fixnum(0);
     register_name(name, pkg);
-    for (rt_value l = nicks; rt_consp(l); l = rt_cdr(l))
+    for (l = nicks; rt_consp(l); l = rt_cdr(l))
         register_name(rt_car(l), pkg);
     /* use-package after registration, so conflicts are reported against a real package. */
-    for (rt_value l = use_list; rt_consp(l); l = rt_cdr(l)) {
+    for (l = use_list; rt_consp(l); l = rt_cdr(l)) {
         t1 = to_package(rt_car(l));
         rt_use_package_1(t1, pkg);
     }
@@ -226,7 +229,7 @@ rt_value rt_intern(rt_value name, rt_value package, rt_value *status_out)
 {
     if (!rt_stringp(name))
         rt_type_error(name, "string");
-    RT_ROOTS(name);
+    RT_ROOTS(name, package);
     package = to_package(package);
     size_t len;
     uint32_t *chars = designator_chars(name, &len);
@@ -238,7 +241,7 @@ rt_value rt_intern(rt_value name, rt_value package, rt_value *status_out)
     /* The chars buffer must not leak if interning signals (storage exhaustion). */
     rt_value str = rt_string_from_chars(chars, len);
     free(chars);
-    RT_ROOTS(package, str);
+    RT_ROOTS(str);
     s = rt_make_symbol(str);
     RT_ROOTS(s);
     bool kw = rt_eq(package, rt_pkg_keyword);
@@ -388,9 +391,9 @@ static void import_(rt_value symbols, rt_value package, bool shadowing)
                     RT_STORE(rt_body(found)[RT_SYM_PACKAGE], RT_NIL);
             }
             /* Replace any shadowing entry of the same name. */
-            rt_value keep = RT_NIL;
-            RT_ROOTS(keep);
-            for (rt_value s = pkg_slot(package, RT_PKG_SHADOWING); rt_consp(s); s = rt_cdr(s))
+            rt_value keep = RT_NIL, s = pkg_slot(package, RT_PKG_SHADOWING);
+            RT_ROOTS(keep, s);
+            for (; rt_consp(s); s = rt_cdr(s))
                 if (!rt_string_equal(rt_symbol_name(rt_car(s)), rt_symbol_name(sym)))
                     keep = rt_cons(rt_car(s), keep);
             keep = rt_cons(sym, keep);
@@ -416,9 +419,11 @@ static void shadow(rt_value names, rt_value package)
     package = to_package(package);
     if (!rt_listp(names))
         names = rt_cons(names, RT_NIL);
-    for (rt_value l = names; rt_consp(l); l = rt_cdr(l)) {
+    rt_value l = names;
+    RT_ROOTS(l);
+    for (; rt_consp(l); l = rt_cdr(l)) {
         rt_value name = name_string(rt_car(l));
-        RT_ROOTS(l, name);
+        RT_ROOTS(name);
         rt_value status;
         rt_value sym = find_symbol_str(name, package, &status);
         if (sym == RT_NO_VALUE || status == rt_sym_kw_inherited) {
@@ -654,7 +659,9 @@ static void unregister(rt_value pkg)
 {
     RT_ROOTS(pkg);
     rt_remhash(registry, pkg_slot(pkg, RT_PKG_NAME));
-    for (rt_value l = pkg_slot(pkg, RT_PKG_NICKNAMES); rt_consp(l); l = rt_cdr(l))
+    rt_value l = pkg_slot(pkg, RT_PKG_NICKNAMES);
+    RT_ROOTS(l);
+    for (; rt_consp(l); l = rt_cdr(l))
         rt_remhash(registry, rt_car(l));
 }
 
@@ -691,7 +698,9 @@ static rt_value p_rename_package(rt_value *a, size_t n)
     rt_value given = n > 2 ? a[2] : RT_NIL;
     RT_ROOTS(given);
     unregister(pkg);
-    for (rt_value l = given; rt_consp(l); l = rt_cdr(l)) {
+    rt_value l = given;
+    RT_ROOTS(l);
+    for (; rt_consp(l); l = rt_cdr(l)) {
         t = name_string(rt_car(l));
         nicks = rt_cons(t, nicks);
     }
@@ -699,7 +708,7 @@ static rt_value p_rename_package(rt_value *a, size_t n)
     RT_STORE(rt_body(pkg)[RT_PKG_NAME], name);
     RT_STORE(rt_body(pkg)[RT_PKG_NICKNAMES], nicks);
     register_name(name, pkg);
-    for (rt_value l = nicks; rt_consp(l); l = rt_cdr(l))
+    for (l = nicks; rt_consp(l); l = rt_cdr(l))
         register_name(rt_car(l), pkg);
     return pkg;
 }

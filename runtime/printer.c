@@ -340,6 +340,7 @@ static bool external_in_home(rt_value sym)
 
 static void symbol(P *p, rt_value sym)
 {
+    RT_ROOTS(sym); /* writing the package prefix may allocate (string streams grow) */
     if (p->escape) {
         rt_value pkg = rt_body(sym)[RT_SYM_PACKAGE];
         if (rt_null(pkg)) {
@@ -540,6 +541,7 @@ static void bit_vector(P *p, rt_value v)
 /* Prints the elements of dimension k of an array (row-major from *index). */
 static void array_level(P *p, rt_value a, const size_t *dims, size_t rank, size_t k, size_t *index)
 {
+    RT_ROOTS(a);
     if (k == rank) {
         rt_value e = rt_vector_ref(a, (*index)++);
         obj(p, e);
@@ -692,6 +694,7 @@ static void stream_obj(P *p, rt_value s)
 
 static void instance(P *p, rt_value x)
 {
+    RT_ROOTS(x);
     rt_value layout = rt_body(x)[0];
     if (layout == rt_readtable_layout) {
         unreadable_begin(p, x, "READTABLE ");
@@ -744,6 +747,8 @@ static void obj(P *p, rt_value x)
         out(p, "#<bad value>");
         return;
     }
+    /* Writing (a growing string stream) and the circle table may allocate. */
+    RT_ROOTS(x);
     if (circle_mark(p, x))
         return;
     if (rt_consp(x)) {

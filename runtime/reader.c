@@ -23,6 +23,7 @@
 #include "rt/reader.h"
 #include "rt/stream.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ typedef struct R {
     unsigned base;
     char ffmt;
     bool preserve_ws;
+    bool recursive;
     bool status_mode;
     jmp_buf jb;
     char *errbuf;
@@ -197,7 +199,9 @@ rt_value rt_copy_readtable(rt_value from, rt_value to)
             rt_store(&rt_body(v)[i], d);
         }
     }
-    for (rt_value l = rt_slot(from, RTS_EXTRA); rt_consp(l); l = rt_cdr(l)) {
+    rt_value l = rt_slot(from, RTS_EXTRA);
+    RT_ROOTS(l);
+    for (; rt_consp(l); l = rt_cdr(l)) {
         e = rt_car(l);
         d = rt_car(rt_cdr(rt_cdr(rt_cdr(e))));
         if (rt_simple_vector_p(d))
@@ -205,7 +209,6 @@ rt_value rt_copy_readtable(rt_value from, rt_value to)
         e = rt_car(l);
         e = rt_list(4, rt_car(e), rt_car(rt_cdr(e)), rt_car(rt_cdr(rt_cdr(e))), d);
         extra = rt_cons(e, extra);
-        l = rt_memq(rt_car(l), rt_slot(from, RTS_EXTRA)); /* re-find l after allocation */
     }
     rt_store(&rt_body(to)[1 + RTS_EXTRA], extra);
     return to;
@@ -392,8 +395,9 @@ static bool read_token(R *r, int32_t c, bool first_literal)
             any_esc = true;
             break;
         case S_WHITESPACE:
-            if (r->preserve_ws)
-                unrdc(r, c);
+            /* Left for the caller: READ consumes one whitespace character after the
+             * whole object (as SBCL does), READ-PRESERVING-WHITESPACE none. */
+            unrdc(r, c);
             return any_esc;
         case S_INVALID: {
             char b[24];
@@ -442,8 +446,96 @@ static void tok_utf8(R *r, size_t from, size_t to, char *out, size_t outlen)
     out[n] = 0;
 }
 
+static int digit_of(uint32_t c)
+{
+    if (c >= '0' && c <= '9')
+        return (int)(c - '0');
+    c |= 32;
+    return c >= 'a' && c <= 'z' ? (int)(c - 'a' + 10) : 99;
+}
+
+/* The numbers module signals (through rt/error.h) for a ratio with a zero denominator
+ * and for a float that overflows. The reader finds those tokens first so they are
+ * READER-ERRORs of its own (and statuses for rt_read_status). Float overflow is decided
+ * by the C library's correctly rounded strtod/strtof on the same digits. */
+static void check_number_token(R *r, unsigned base)
+{
+    const uint32_t *t = r->tok;
+    size_t n = r->toklen, i = 0;
+    if (i < n && (t[i] == '+' || t[i] == '-'))
+        i++;
+    size_t j = i;
+    while (j < n && digit_of(t[j]) < (int)base)
+        j++;
+    if (j > i && j < n && t[j] == '/') {
+        size_t k = j + 1;
+        bool zero = true;
+        while (k < n && digit_of(t[k]) < (int)base)
+            zero &= t[k++] == '0';
+        if (k == n && k > j + 1 && zero)
+            reader_error(r, "READER-ERROR", "division by zero in the ratio token");
+        return;
+    }
+    /* decimal float: digits [. digits] [marker [sign] digits] */
+    size_t a = i, b = a;
+    while (b < n && t[b] >= '0' && t[b] <= '9')
+        b++;
+    size_t c = b, d = b;
+    bool dot = b < n && t[b] == '.';
+    if (dot) {
+        c = b + 1;
+        d = c;
+        while (d < n && t[d] >= '0' && t[d] <= '9')
+            d++;
+    }
+    if (b == a && d == c)
+        return;
+    bool single = r->ffmt != 'd';
+    size_t e = d;
+    if (e < n) {
+        uint32_t m = t[e] | 32;
+        if (m == 'e')
+            ;
+        else if (m == 's' || m == 'f')
+            single = true;
+        else if (m == 'd' || m == 'l')
+            single = false;
+        else
+            return;
+        size_t p = e + 1;
+        if (p < n && (t[p] == '+' || t[p] == '-'))
+            p++;
+        size_t q = p;
+        while (q < n && t[q] >= '0' && t[q] <= '9')
+            q++;
+        if (q != n || q == p)
+            return;
+    } else if (!dot || d == c) {
+        return; /* an integer ("12", "12.") */
+    }
+    /* ASCII copy for strtod: the token is digits, '.', sign, marker and exponent. */
+    char *buf = malloc(n + 2);
+    if (!buf)
+        reader_error(r, "STORAGE-CONDITION", "out of memory reading a number");
+    for (size_t k = 0; k < n; k++)
+        buf[k] = k == e ? 'e' : (char)t[k];
+    buf[n] = 0;
+    bool overflow;
+    if (single) {
+        float f = strtof(buf, NULL);
+        overflow = f == HUGE_VALF || f == -HUGE_VALF;
+    } else {
+        double x = strtod(buf, NULL);
+        overflow = x == HUGE_VAL || x == -HUGE_VAL;
+    }
+    free(buf);
+    if (overflow)
+        reader_error(r, "READER-ERROR", "floating-point-overflow reading a %s float", single ? "single" : "double");
+}
+
 static rt_value parse_number_token(R *r, unsigned base)
 {
+    check_number_token(r, base);
     return rt_parse_number(r->tok, r->toklen, base, r->ffmt);
 }
 
@@ -587,6 +679,28 @@ static void skip_block_comment(R *r)
     }
 }
 
+/* Length of a proper list; a READER-ERROR for dotted or circular ones (the #n= syntax can
+ * make circular lists anywhere, e.g. in #A contents or feature expressions). */
+static size_t proper_length(R *r, rt_value l, const char *what)
+{
+    size_t n = 0;
+    rt_value slow = l;
+    while (rt_consp(l)) {
+        l = rt_cdr(l);
+        n++;
+        if (!rt_consp(l))
+            break;
+        l = rt_cdr(l);
+        n++;
+        slow = rt_cdr(slow);
+        if (rt_eq(l, slow))
+            reader_error(r, "READER-ERROR", "%s: a circular list", what);
+    }
+    if (!rt_null(l))
+        reader_error(r, "READER-ERROR", "%s: a dotted list", what);
+    return n;
+}
+
 /* ---- Feature expressions --------------------------------------------------------- */
 
 static bool feature_true(R *r, rt_value x, int depth)
@@ -596,6 +710,7 @@ static bool feature_true(R *r, rt_value x, int depth)
     if (rt_symbolp(x))
         return rt_true(rt_memq(x, rt_special(rt_sym_features)));
     if (rt_consp(x) && rt_symbolp(rt_car(x))) {
+        proper_length(r, x, "feature expression");
         rt_value op = rt_car(x);
         rt_value name = rt_symbol_name(op);
         const char *ops[] = {"AND", "OR", "NOT"};
@@ -709,8 +824,8 @@ static rt_value make_vector_from_list(R *r, rt_value list, int64_t n)
     size_t total = n >= 0 ? (size_t)n : len;
     if (n > 0 && len == 0)
         reader_error(r, "READER-ERROR", "#%lld() has no element to fill it with", (long long)n);
-    if (total > (size_t)1 << 28)
-        reader_error(r, "READER-ERROR", "#%lld( vector too long", (long long)n);
+    if (total > RT_READ_MAX_FILL)
+        reader_error(r, "READER-ERROR", "#%lld( vector too long (limit %lu)", (long long)n, (unsigned long)RT_READ_MAX_FILL);
     RT_ROOTS(list);
     rt_value v = rt_make_simple_vector(total, RT_NIL);
     rt_value last = RT_NIL;
@@ -743,8 +858,8 @@ static rt_value read_bits(R *r, int32_t c, int64_t n)
     if (n > 0 && len == 0)
         reader_error(r, "READER-ERROR", "#%lld* has no element to fill it with", (long long)n);
     size_t total = n >= 0 ? (size_t)n : len;
-    if (total > (size_t)1 << 32)
-        reader_error(r, "READER-ERROR", "#* bit vector too long");
+    if (total > RT_READ_MAX_FILL)
+        reader_error(r, "READER-ERROR", "#* bit vector too long (limit %lu)", (unsigned long)RT_READ_MAX_FILL);
     rt_value v = rt_alloc_object(RT_WT_BIT_VECTOR, total, (total + 63) / 64, 0);
     uint64_t *w = (uint64_t *)rt_body(v);
     for (size_t i = 0; i < total; i++) {
@@ -753,6 +868,26 @@ static rt_value read_bits(R *r, int32_t c, int64_t n)
             w[i / 64] |= UINT64_C(1) << (i % 64);
     }
     return v;
+}
+
+static void check_contents(R *r, rt_value x, const size_t *dims, size_t rank, size_t level)
+{
+    if (level == rank)
+        return;
+    size_t n = 0;
+    if (rt_listp(x)) {
+        n = proper_length(r, x, "#A contents");
+        for (rt_value l = x; rt_consp(l); l = rt_cdr(l))
+            check_contents(r, rt_car(l), dims, rank, level + 1);
+    } else if (rt_vectorp(x)) {
+        n = rt_seq_length(x);
+        for (size_t i = 0; i < n && level + 1 < rank; i++)
+            check_contents(r, rt_vector_ref(x, i), dims, rank, level + 1);
+    } else {
+        reader_error(r, "READER-ERROR", "#A contents are not nested %zu deep", rank);
+    }
+    if (n != dims[level])
+        reader_error(r, "READER-ERROR", "#A contents: dimension %zu has lengths %zu and %zu", level, dims[level], n);
 }
 
 static rt_value make_array_from_contents(R *r, int64_t rank, rt_value contents)
@@ -766,7 +901,7 @@ static rt_value make_array_from_contents(R *r, int64_t rank, rt_value contents)
     for (int64_t k = 0; k < rank; k++) {
         if (!rt_listp(d) && !rt_vectorp(d))
             reader_error(r, "READER-ERROR", "#%lldA contents are not nested %lld deep", (long long)rank, (long long)rank);
-        size_t len = rt_seq_length(d);
+        size_t len = rt_vectorp(d) ? rt_seq_length(d) : proper_length(r, d, "#A contents");
         dims = rt_cons(rt_fixnum((int64_t)len), dims);
         if (len == 0) {
             for (int64_t j = k + 1; j < rank; j++)
@@ -776,6 +911,18 @@ static rt_value make_array_from_contents(R *r, int64_t rank, rt_value contents)
         d = rt_listp(d) ? rt_car(d) : rt_vector_ref(d, 0);
     }
     dims = rt_nreverse(dims);
+    /* Every level must be a proper sequence of its dimension's length. */
+    size_t dv[64];
+    size_t k = 0;
+    for (rt_value l = dims; rt_consp(l); l = rt_cdr(l))
+        dv[k++] = (size_t)rt_fixnum_value(rt_car(l));
+    size_t total = 1;
+    for (size_t q = 0; q < (size_t)rank; q++) {
+        total *= dv[q] ? dv[q] : 1;
+        if (total > RT_READ_MAX_FILL)
+            reader_error(r, "READER-ERROR", "#%lldA array too large", (long long)rank);
+    }
+    check_contents(r, contents, dv, (size_t)rank, 0);
     if (rank == 0)
         return rt_make_array(RT_NIL, RT_WT_SIMPLE_VECTOR, contents, RT_NO_VALUE, false, RT_NO_VALUE, RT_NO_VALUE, 0);
     return rt_make_array(dims, RT_WT_SIMPLE_VECTOR, RT_NO_VALUE, contents, false, RT_NO_VALUE, RT_NO_VALUE, 0);
@@ -1108,8 +1255,7 @@ static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
                 if (!rt_consp(obj) || !rt_consp(rt_cdr(obj)) || !rt_null(rt_cdr(rt_cdr(obj))) ||
                     !rt_realp(rt_car(obj)) || !rt_realp(rt_car(rt_cdr(obj))))
                     reader_error(r, "READER-ERROR", "#C must be followed by a list of two reals");
-                rt_value args[2] = {rt_car(obj), rt_car(rt_cdr(obj))};
-                obj = rt_funcall(rt_intern_c("COMPLEX", "COMMON-LISP"), 2, args);
+                obj = rt_make_complex(rt_car(obj), rt_car(rt_cdr(obj)));
                 break;
             }
             case F_PATH:
@@ -1176,10 +1322,22 @@ struct read_call {
     rt_value eof_value;
     rt_value result;
 };
+/* After an object read by READ (not READ-PRESERVING-WHITESPACE, not recursive), one
+ * following whitespace character is consumed: SBCL's behaviour, which FILE-POSITION and
+ * READ-FROM-STRING's second value show. */
+static void consume_whitespace(R *r)
+{
+    int32_t c = rt_read_char_status(r->stream);
+    if (c >= 0 && syntax_of(r->readtable, c) != S_WHITESPACE)
+        unrdc(r, c);
+}
+
 static void read_body(void *p)
 {
     struct read_call *c = p;
     c->result = read_object(c->r, c->eof_error, c->eof_value);
+    if (!c->r->preserve_ws && !c->r->recursive && c->result != c->eof_value)
+        consume_whitespace(c->r);
 }
 static void read_cleanup(void *p) { teardown(((struct read_call *)p)->r); }
 
@@ -1188,6 +1346,7 @@ static rt_value read_top(rt_value stream, bool eof_error_p, rt_value eof_value, 
     R r;
     stream = rt_input_stream(stream);
     setup(&r, stream, preserve && !recursive_p);
+    r.recursive = recursive_p;
     RT_ROOTS(r.stream, r.readtable, r.stack, r.tmp, r.tmp2, eof_value);
     rt_value saved_labels = labels;
     RT_ROOTS(saved_labels);
@@ -1233,6 +1392,8 @@ enum rt_read_status rt_read_status(rt_value stream, rt_value *out, char *errbuf)
     enum rt_read_status st;
     if (setjmp(r.jb) == 0) {
         rt_value v = read_object(&r, false, EOF_MARKER);
+        if (v != EOF_MARKER)
+            consume_whitespace(&r);
         st = v == EOF_MARKER ? RT_READ_EOF : RT_READ_OK;
         *out = v == EOF_MARKER ? RT_NIL : v;
     } else {

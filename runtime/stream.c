@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -24,6 +25,20 @@
 int32_t rt_utf8_decode_one(const uint8_t *s, size_t len, size_t *i);
 
 static rt_value std_in, std_out, std_err; /* the fd streams, for flushing at exit */
+
+/* A file opened by OPEN: the descriptor, closed by a finalizer if the stream is dropped
+ * unclosed (unflushed output is lost then, as in SBCL). CLOSE sets fd to -1 first. The
+ * cell's address is the stream's raw word RAW_PTR. */
+struct fd_cell {
+    int fd;
+};
+static void close_fd_cell(void *data)
+{
+    struct fd_cell *c = data;
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c);
+}
 
 static rt_value *B(rt_value s) { return rt_body(s); }
 static int64_t geti(rt_value s, enum rt_stream_slot k) { return rt_fixnum_value(B(s)[k]); }
@@ -744,6 +759,9 @@ static rt_value p_close(rt_value *a, size_t n)
         if (geti(s, RT_STR_FLAGS) & RT_STRF_OUTPUT)
             fd_flush(s);
         int fd = (int)raw(s)[RAW_FD];
+        struct fd_cell *cell = (struct fd_cell *)(uintptr_t)raw(s)[RAW_PTR];
+        if (cell)
+            cell->fd = -1; /* the finalizer must not close a number reused since */
         if (fd > 2)
             close(fd);
     } else if (kind(s) == RT_STREAM_LISP) {
@@ -786,7 +804,178 @@ static rt_value p_make_lisp_stream(rt_value *a, size_t n)
 static rt_value p_stream_column(rt_value *a, size_t n) { return rt_fixnum((int64_t)rt_stream_column(rt_output_stream(a[0]))); }
 static rt_value p_stream_line(rt_value *a, size_t n) { return B(target(rt_input_stream(a[0]), false))[RT_STR_LINE]; }
 
+/* (open filespec &key direction element-type if-exists if-does-not-exist
+ * external-format): character files in UTF-8; filespec is a string (pathnames are
+ * strings for now). Errors are FILE-ERRORs naming the file and errno's text. */
+static rt_value p_open(rt_value *a, size_t n)
+{
+    static const char *const keys[] = {"DIRECTION", "ELEMENT-TYPE", "IF-EXISTS", "IF-DOES-NOT-EXIST",
+                                       "EXTERNAL-FORMAT", NULL};
+    rt_kwargs_check(a, n, 1, keys);
+    if (!rt_stringp(a[0]) && !rt_symbolp(a[0]))
+        rt_type_error(a[0], "(or string pathname)");
+    rt_value dir = rt_kwarg(a, n, 1, "DIRECTION");
+    rt_value ie = rt_kwarg(a, n, 1, "IF-EXISTS");
+    rt_value idne = rt_kwarg(a, n, 1, "IF-DOES-NOT-EXIST");
+    bool in = dir == RT_NO_VALUE || dir == rt_keyword("INPUT") || dir == rt_keyword("IO");
+    bool out = dir == rt_keyword("OUTPUT") || dir == rt_keyword("IO");
+    bool probe = dir == rt_keyword("PROBE");
+    if (!in && !out && !probe)
+        rt_type_error(dir, "(member :input :output :io :probe)");
+    if (probe)
+        in = true;
+    char *path = rt_string_to_utf8(rt_string_designator(a[0]), NULL);
+    int flags = out ? (in ? O_RDWR : O_WRONLY) : O_RDONLY;
+    flags |= O_CLOEXEC;
+    if (out) {
+        if (ie == RT_NO_VALUE || ie == rt_keyword("ERROR"))
+            flags |= O_EXCL;
+        else if (ie == rt_keyword("SUPERSEDE") || ie == rt_keyword("NEW-VERSION") ||
+                 ie == rt_keyword("RENAME") || ie == rt_keyword("RENAME-AND-DELETE"))
+            flags |= O_TRUNC;
+        else if (ie == rt_keyword("APPEND"))
+            flags |= O_APPEND;
+        else if (rt_null(ie)) {
+            if (access(path, F_OK) == 0) {
+                free(path);
+                return RT_NIL;
+            }
+        } else if (ie != rt_keyword("OVERWRITE")) {
+            free(path);
+            rt_type_error(ie, "(member :error :supersede :append :overwrite :rename :new-version nil)");
+        }
+    }
+    bool create = out ? !(idne != RT_NO_VALUE && (rt_null(idne) || idne == rt_keyword("ERROR"))) &&
+                            !(idne == RT_NO_VALUE && (ie == rt_keyword("OVERWRITE") || ie == rt_keyword("APPEND")))
+                      : idne == rt_keyword("CREATE");
+    if (create)
+        flags |= O_CREAT;
+    int fd;
+    do {
+        fd = open(path, flags, 0666);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT && rt_null(idne == RT_NO_VALUE ? rt_keyword("ERROR") : idne)) {
+            free(path);
+            return RT_NIL;
+        }
+        char msg[300];
+        snprintf(msg, sizeof msg, "%.200s: %s", path, strerror(e));
+        free(path);
+        rt_error("FILE-ERROR", "cannot open %s", msg);
+    }
+    rt_value s = rt_make_fd_stream(fd, in, out, path);
+    free(path);
+    struct fd_cell *cell = malloc(sizeof *cell);
+    if (!cell) {
+        close(fd);
+        rt_storage_error("open");
+    }
+    cell->fd = fd;
+    uint64_t w = (uint64_t)(uintptr_t)cell;
+    rt_store_raw(&raw(s)[RAW_PTR], &w, 8);
+    rt_gc_finalize(s, close_fd_cell, cell);
+    if (probe) {
+        RT_ROOTS(s);
+        rt_value arg = s;
+        p_close(&arg, 1);
+    }
+    return s;
+}
+
+static int stream_fd(rt_value s)
+{
+    s = target(check_stream(s), false);
+    if (kind(s) != RT_STREAM_FD)
+        rt_type_error(s, "file-stream");
+    return (int)raw(s)[RAW_FD];
+}
+
+static rt_value p_file_length(rt_value *a, size_t n)
+{
+    struct stat st;
+    if (fstat(stream_fd(a[0]), &st) != 0)
+        rt_error("FILE-ERROR", "file-length: %s", strerror(errno));
+    return rt_fixnum((int64_t)st.st_size);
+}
+
+/* (file-position stream) -> the byte position (input: of the next byte to be read,
+ * output: after the buffered bytes); (file-position stream pos) seeks. */
+static rt_value p_file_position(rt_value *a, size_t n)
+{
+    rt_value s = target(check_stream(a[0]), false);
+    if (kind(s) == RT_STREAM_STRING_IN || kind(s) == RT_STREAM_MEM_IN) {
+        if (n > 1) {
+            int64_t p = rt_check_index(a[1], 0, geti(s, RT_STR_LIMIT), "index");
+            seti(s, RT_STR_POS, p);
+            RT_STORE(B(s)[RT_STR_PUSHBACK], RT_NIL);
+            return RT_T;
+        }
+        return rt_fixnum(geti(s, RT_STR_POS) - (rt_characterp(B(s)[RT_STR_PUSHBACK]) ? 1 : 0));
+    }
+    if (kind(s) != RT_STREAM_FD)
+        return RT_NIL;
+    int fd = (int)raw(s)[RAW_FD];
+    if (n > 1) {
+        if (geti(s, RT_STR_FLAGS) & RT_STRF_OUTPUT)
+            fd_flush(s);
+        off_t to;
+        if (a[1] == rt_keyword("START"))
+            to = 0;
+        else if (a[1] == rt_keyword("END"))
+            to = lseek(fd, 0, SEEK_END);
+        else
+            to = (off_t)rt_check_index(a[1], 0, RT_MOST_POSITIVE_FIXNUM, "(integer 0 *)");
+        if (lseek(fd, to, SEEK_SET) < 0)
+            return RT_NIL;
+        seti(s, RT_STR_POS, 0);
+        seti(s, RT_STR_LIMIT, 0);
+        RT_STORE(B(s)[RT_STR_PUSHBACK], RT_NIL);
+        return RT_T;
+    }
+    off_t cur = lseek(fd, 0, SEEK_CUR);
+    if (cur < 0)
+        return RT_NIL;
+    int64_t pos = (int64_t)cur - (geti(s, RT_STR_LIMIT) - geti(s, RT_STR_POS)) + geti(s, RT_STR_OUT_POS);
+    if (rt_characterp(B(s)[RT_STR_PUSHBACK])) {
+        char u[4];
+        pos -= rt_utf8_encode(rt_char_code(B(s)[RT_STR_PUSHBACK]), u);
+    }
+    return rt_fixnum(pos);
+}
+
+static rt_value p_probe_file(rt_value *a, size_t n)
+{
+    char *path = rt_string_to_utf8(rt_string_designator(a[0]), NULL);
+    char *real = realpath(path, NULL);
+    free(path);
+    if (!real)
+        return RT_NIL;
+    rt_value s = rt_string_from_cstr(real);
+    free(real);
+    return s;
+}
+
+static rt_value p_delete_file(rt_value *a, size_t n)
+{
+    char *path = rt_string_to_utf8(rt_string_designator(a[0]), NULL);
+    if (unlink(path) != 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%.200s: %s", path, strerror(errno));
+        free(path);
+        rt_error("FILE-ERROR", "cannot delete %s", msg);
+    }
+    free(path);
+    return RT_T;
+}
+
 const rt_prim_def rt_stream_prims[] = {
+    {"COMMON-LISP", "OPEN", p_open, 1, -1},
+    {"COMMON-LISP", "FILE-LENGTH", p_file_length, 1, 1},
+    {"COMMON-LISP", "FILE-POSITION", p_file_position, 1, 2},
+    {"COMMON-LISP", "PROBE-FILE", p_probe_file, 1, 1},
+    {"COMMON-LISP", "DELETE-FILE", p_delete_file, 1, 1},
     {"COMMON-LISP", "READ-CHAR", p_read_char, 0, 4},
     {"COMMON-LISP", "READ-CHAR-NO-HANG", p_read_char_no_hang, 0, 4},
     {"COMMON-LISP", "UNREAD-CHAR", p_unread_char, 1, 2},

@@ -364,9 +364,9 @@ static rt_value p_copy_symbol(rt_value *a, size_t n)
         rt_value *o = rt_body(old), *b = rt_body(s);
         RT_STORE(b[RT_SYM_VALUE], o[RT_SYM_VALUE]);
         RT_STORE(b[RT_SYM_PLIST], o[RT_SYM_PLIST]);
-        rt_value copy = RT_NIL;
-        RT_ROOTS(s, copy);
-        for (rt_value l = rt_body(old)[RT_SYM_PLIST]; rt_consp(l); l = rt_cdr(l)) {
+        rt_value copy = RT_NIL, l = rt_body(old)[RT_SYM_PLIST];
+        RT_ROOTS(s, copy, l);
+        for (; rt_consp(l); l = rt_cdr(l)) {
             rt_value x = rt_car(l);
             copy = rt_cons(x, copy);
         }

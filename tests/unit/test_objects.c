@@ -381,6 +381,31 @@ static void test_streams_input(void)
     CHECK(foo == rd("foo"));
 }
 
+static void test_files(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/kons-test-objects-%d.txt", (int)getpid());
+    rt_value name = promoted(rt_string_from_cstr(path));
+    RT_ROOTS(name);
+    rt_value out = promoted(call("OPEN", 5, name, kw("DIRECTION"), kw("OUTPUT"), kw("IF-EXISTS"), kw("SUPERSEDE")));
+    RT_ROOTS(out);
+    rt_write_cstr(out, "héllo\n(1 2)\n");
+    CHECK(call("CLOSE", 1, out) == RT_T);
+    /* :if-exists :error (the default for output) refuses an existing file. */
+    CHECK(rt_null(call("OPEN", 5, name, kw("DIRECTION"), kw("OUTPUT"), kw("IF-EXISTS"), RT_NIL)));
+    rt_value in = promoted(call("OPEN", 1, name));
+    RT_ROOTS(in);
+    CHECK(call("FILE-LENGTH", 1, in) == rt_fixnum(13));
+    CHECK_STR(pr(call("READ-LINE", 1, in)), "\"héllo\"");
+    CHECK(call("FILE-POSITION", 1, in) == rt_fixnum(7));
+    CHECK_STR(pr(rt_read(in, true, RT_NIL, false)), "(1 2)");
+    CHECK(rt_read_char(in) == RT_EOF);
+    call("CLOSE", 1, in);
+    CHECK(call("DELETE-FILE", 1, name) == RT_T);
+    CHECK(rt_null(call("PROBE-FILE", 1, name)));
+    CHECK(rt_null(call("OPEN", 3, name, kw("IF-DOES-NOT-EXIST"), RT_NIL)));
+}
+
 int main(void)
 {
     objtest_init();
@@ -391,6 +416,7 @@ int main(void)
     test_hash_tables();
     test_instances();
     test_streams_input();
+    test_files();
     test_errors();
     return check_report();
 }
