@@ -561,6 +561,15 @@ void rt_streams_init(void)
         rt_set_symbol_value(syms[i], syn);
     }
     atexit(flush_at_exit);
+    /* The keywords this file compares arguments with exist from the start, so looking
+     * them up later never allocates (and never moves a value being compared). */
+    static const char *const kws[] = {"INPUT", "OUTPUT", "IO", "PROBE", "ERROR", "SUPERSEDE",
+                                      "NEW-VERSION", "RENAME", "RENAME-AND-DELETE", "APPEND",
+                                      "OVERWRITE", "CREATE", "START", "END", "READ-CHAR",
+                                      "UNREAD-CHAR", "LISTEN", "WRITE-CHAR", "LINE-COLUMN",
+                                      "FINISH-OUTPUT", "CLOSE"};
+    for (size_t i = 0; i < RT_COUNTOF(kws); i++)
+        rt_keyword(kws[i]);
 }
 
 /* ---- Lisp functions -------------------------------------------------------------- */
