@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     rt_load_embedded(kons_lisp_files, bare && *bare == '1' ? 1 : kons_lisp_files_count);
     if (script) {
         bool ok = rt_load_file(script);
-        rt_eval_string("(kons:quit 0)", false);
+        rt_shutdown();
         return ok ? 0 : 1;
     }
     signal(SIGINT, on_sigint);
@@ -94,6 +94,6 @@ int main(int argc, char **argv)
     }
     if (!quit)
         rt_repl();
-    rt_eval_string("(kons:quit 0)", false);
+    rt_shutdown();
     return 0;
 }

@@ -47,6 +47,7 @@ struct var {
     fun *owner;
     int slot;         /* frame slot (set by cg) */
     bool special, captured, assigned;
+    int refs;         /* references (for the OR pattern) */
 };
 
 enum pkind { P_REQ, P_OPT, P_REST, P_KEY };
@@ -376,6 +377,7 @@ static node *mk_ref(cx *c, fun *f, var *v)
 {
     node *n = mk(c, N_VAR);
     n->v = v;
+    v->refs++;
     note_ref(c, f, v);
     return n;
 }
@@ -1145,6 +1147,8 @@ static int inline_op(rt_value head, size_t n)
         if (rt_eq(head, vm_s_eq)) return OP_EQ;
         if (rt_eq(head, vm_s_cons)) return OP_CONS;
         if (rt_eq(head, vm_s_svref)) return OP_SVREF;
+        if (rt_eq(head, vm_s_rplaca)) return OP_RPLACA;
+        if (rt_eq(head, vm_s_rplacd)) return OP_RPLACD;
     } else if (n == 1) {
         if (rt_eq(head, vm_s_oneplus)) return OP_ADD1;
         if (rt_eq(head, vm_s_oneminus)) return OP_SUB1;
@@ -1236,6 +1240,23 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
                 continue;
             }
             size_t n = list_len(form_cdr(form));
+            int aop = -1;
+            if (rt_eq(head, vm_s_aref) && (n == 2 || n == 3))
+                aop = n == 2 ? OP_AREF : OP_AREF2;
+            else if (rt_eq(head, vm_s_pct_aset) && (n == 3 || n == 4))
+                aop = n == 3 ? OP_ASET : OP_ASET2;
+            else if ((rt_eq(head, vm_s_char_) || rt_eq(head, vm_s_schar)) && n == 2)
+                aop = OP_CHAR;
+            if (aop >= 0) {
+                /* inlined fast paths that fall back on calling the function */
+                node *x = mk(c, N_PRIM);
+                x->op = aop;
+                rt_value fd = rt_fdefn(head);
+                x->c = addv(c, fd);
+                addv(c, head);
+                result = conv_args(c, e, f, x, form_cdr(form));
+                break;
+            }
             int op = inline_op(head, n);
             if (op >= 0) {
                 node *x = mk(c, N_PRIM);
@@ -1400,6 +1421,10 @@ static int emit_jump(fs *s, int op, int stack_delta)
 
 static void patch_jump(fs *s, int at, int target)
 {
+    if (vm_op_has_word(VM_OP(s->code[at]))) { /* JFL, JTL, JNEQK, JEQK: offset in the next word */
+        s->code[at + 1] = (uint32_t)(target - (at + 2));
+        return;
+    }
     int off = target - (at + 1);
     s->code[at] = VM_INS(VM_OP(s->code[at]), (uint32_t)off & 0xFFFFFFu);
 }
@@ -1471,6 +1496,24 @@ static void cg_test(fs *s, node *n, bool jump_if_true, int *fix)
         cg_test(s, n->args[0], !jump_if_true, fix);
         return;
     }
+    if (n->k == N_VAR && n->v->owner == s->fn && !boxed(n->v)) {
+        /* (if x ...) on a local: one instruction */
+        emit(s, jump_if_true ? OP_JTL : OP_JFL, (uint32_t)n->v->slot, 0);
+        *fix = s->ncode - 1;
+        emitw(s, 0);
+        return;
+    }
+    if (n->k == N_PRIM && n->op == OP_EQ && n->args[1]->k == N_CONST) {
+        /* (eq x 'sym): compare with the constant in place */
+        rt_value k = s->c->vals[n->args[1]->c];
+        if (!rt_fixnump(k) && !rt_null(k)) {
+            cg(s, n->args[0], M_VALUE);
+            emit(s, jump_if_true ? OP_JEQK : OP_JNEQK, (uint32_t)kconst(s, n->args[1]->c), -1);
+            *fix = s->ncode - 1;
+            emitw(s, 0);
+            return;
+        }
+    }
     if (n->k == N_PRIM && !jump_if_true) {
         int jop = -1;
         switch (n->op) {
@@ -1540,6 +1583,10 @@ static bool cg(fs *s, node *n, enum mode m)
     case N_VAR:
         if (m == M_EFFECT)
             return false;
+        if (m == M_TAIL && n->v->owner == s->fn && !boxed(n->v)) {
+            emit(s, OP_RETL, (uint32_t)n->v->slot, 0);
+            return false;
+        }
         emit_varref(s, n->v, false);
         return finish(s, m, false);
     case N_GVAR:
@@ -1586,6 +1633,36 @@ static bool cg(fs *s, node *n, enum mode m)
         return cg(s, n->args[n->nargs - 1], m);
     case N_LET:
     case N_LETSTAR: {
+        if (n->nargs == 1) {
+            /* (let ((g x)) (if g g y)), the expansion of OR: keep a true x as the result */
+            var *g = n->vars[0];
+            node *body = n->a;
+            if (!g->special && !g->captured && !g->assigned && g->refs == 2 && body->k == N_IF &&
+                body->a->k == N_VAR && body->a->v == g && body->b->k == N_VAR && body->b->v == g) {
+                enum mode vm = m == M_EFFECT ? M_VALUE : m;
+                cg(s, n->args[0], M_VALUE);
+                int j = emit_jump(s, OP_JTK, -1);
+                bool mv2 = cg(s, body->d, vm);
+                if (vm == M_TAIL) {
+                    patch_jump(s, j, label_here(s));
+                    s->depth++;
+                    emit(s, OP_RET, 0, -1);
+                    return true;
+                }
+                if (vm == M_MV && !mv2)
+                    emit(s, OP_NV1, 0, 0);
+                if (vm == M_MV) {
+                    int j2 = emit_jump(s, OP_JMP, 0);
+                    patch_jump(s, j, label_here(s));
+                    emit(s, OP_NV1, 0, 0);
+                    patch_jump(s, j2, label_here(s));
+                } else
+                    patch_jump(s, j, label_here(s));
+                if (m == M_EFFECT)
+                    emit(s, OP_POP, 0, -1);
+                return vm == M_MV;
+            }
+        }
         int saved = s->nslots, nspecial = 0;
         if (n->k == N_LET) {
             for (int i = 0; i < n->nargs; i++)
@@ -1681,7 +1758,10 @@ static bool cg(fs *s, node *n, enum mode m)
             return finish(s, m, true);
         }
         cg_call_args(s, n);
-        emit(s, n->op, 0, -n->nargs + 1);
+        if (n->op == OP_AREF || n->op == OP_AREF2 || n->op == OP_ASET || n->op == OP_ASET2 || n->op == OP_CHAR)
+            emit(s, n->op, (uint32_t)kconst_pair(s, n->c), -n->nargs + 1);
+        else
+            emit(s, n->op, 0, -n->nargs + 1);
         return finish(s, m, false);
     case N_BLOCK: {
         blk *b = n->blk;
@@ -2020,8 +2100,7 @@ static rt_value cg_fun(cx *c, fun *f)
         if (op == OP_JMP && VM_SA(w) < 0)
             s->code[i] = VM_INS(OP_JMPB, VM_A(w));
         /* skip operand words */
-        if (op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
-            op == OP_TAGPUSH)
+        if (vm_op_has_word((unsigned)op))
             i++;
     }
     rt_value code = build_code(s, c->vals[f->name]);

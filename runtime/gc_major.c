@@ -403,3 +403,173 @@ void rt_gc_run_finalizers(void)
     }
     H.running_finalizers = false;
 }
+
+/* ---- Recovery -------------------------------------------------------------------- */
+
+static void add_free_run(uintptr_t start, size_t npages)
+{
+    if (H.nruns && H.runs[H.nruns - 1].start + H.runs[H.nruns - 1].npages * GC_PAGE == start) {
+        H.runs[H.nruns - 1].npages += npages;
+        return;
+    }
+    if (H.nruns == H.cap_runs) {
+        size_t cap = H.cap_runs ? H.cap_runs * 2 : 64;
+        gc_run *n = realloc(H.runs, cap * sizeof *n);
+        if (!n) {
+            fprintf(stderr, "kons: fatal heap error: out of C memory for the page runs\n");
+            abort();
+        }
+        H.runs = n;
+        H.cap_runs = cap;
+    }
+    H.runs[H.nruns++] = (gc_run){start, npages};
+}
+
+static unsigned class_for_bytes(size_t bytes)
+{
+    unsigned k = 0;
+    while (gc_class_bytes[k] < bytes)
+        k++;
+    return k;
+}
+
+/* Rebuilds the page table of [GC_RACKS_START, racks_top) from the racks themselves: a
+ * page starting with a rack header of at most 2048 bytes is a page of the smallest class
+ * that holds it (allocation always uses that class; a free slot's header carries the
+ * class size); a bigger rack starts a large run; a page of zeros is free. */
+static int rebuild_page_table(void)
+{
+    for (uintptr_t p = GC_RACKS_START; p < H.racks_top;) {
+        size_t pi = (p - GC_RACKS_START) >> RT_PAGE_SHIFT;
+        uint64_t w = *(uint64_t *)p;
+        if ((w & RT_TAG_MASK) != RT_TAG_RACKHDR) {
+            if (w != 0) {
+                fprintf(stderr, "kons: heap restore: rack page %#llx starts with no rack\n", (unsigned long long)p);
+                return -1;
+            }
+            H.page_table[pi] = GC_PT_FREE;
+            add_free_run(p, 1);
+            p += GC_PAGE;
+            continue;
+        }
+        size_t bytes = rt_rack_size((rt_rack *)p) * 8;
+        if (bytes <= GC_MAX_CLASS_BYTES) {
+            H.page_table[pi] = GC_PT_MAKE(GC_PT_CLASS, class_for_bytes(bytes));
+            H.rack_pages++;
+            p += GC_PAGE;
+        } else {
+            size_t np = (bytes + GC_PAGE - 1) / GC_PAGE;
+            if (p + np * GC_PAGE > H.racks_top) {
+                fprintf(stderr, "kons: heap restore: large rack at %#llx runs past rack space\n", (unsigned long long)p);
+                return -1;
+            }
+            H.page_table[pi] = GC_PT_MAKE(GC_PT_LARGE_HEAD, np);
+            for (size_t i = 1; i < np; i++)
+                H.page_table[pi + i] = GC_PT_MAKE(GC_PT_LARGE_TAIL, i);
+            H.rack_pages += np;
+            p += np * GC_PAGE;
+        }
+    }
+    return 0;
+}
+
+static bool rack_is_live(rt_rack *r)
+{
+    uintptr_t o = r->owner;
+    if ((r->header & RT_TAG_MASK) != RT_TAG_RACKHDR || (o & 15))
+        return false;
+    bool live_owner = (gc_in_cells(o) && gc_marked(o)) || gc_in_static(o);
+    return live_owner && gc_is_header(((uint64_t *)o)[0]) && ((uint64_t *)o)[1] == (uintptr_t)r;
+}
+
+int rt_heap_restore(const rt_space_info *spaces, size_t n)
+{
+    if (H.live_bytes || H.cells_top != GC_CELLS_START || rt_nursery_top_ != rt_nursery_start_) {
+        fprintf(stderr, "kons: heap restore: the heap is not fresh\n");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const rt_space_info *s = &spaces[i];
+        bool ok = s->used_end >= s->start && (s->used_end - s->start) % GC_PAGE == 0;
+        switch (s->kind) {
+        case RT_SPACE_STATIC:
+            ok = ok && s->start == GC_STATIC_START && s->used_end <= GC_STATIC_START + GC_STATIC_CELLS_MAX;
+            if (ok && s->used_end > H.static_top)
+                H.static_top = s->used_end;
+            break;
+        case RT_SPACE_CELLS:
+            ok = ok && s->start == GC_CELLS_START && s->used_end <= GC_CELLS_START + GC_CELLS_MAX;
+            if (ok)
+                H.cells_top = s->used_end;
+            break;
+        case RT_SPACE_RACKS:
+            ok = ok && s->start == GC_RACKS_START && s->used_end <= GC_RACKS_START + GC_RACKS_MAX;
+            if (ok)
+                H.racks_top = s->used_end;
+            break;
+        case RT_SPACE_NURSERY:
+            break;
+        }
+        if (!ok) {
+            fprintf(stderr, "kons: heap restore: space %d [%#llx, %#llx) does not fit this heap\n", (int)s->kind,
+                    (unsigned long long)s->start, (unsigned long long)s->used_end);
+            return -1;
+        }
+    }
+    if (rebuild_page_table() != 0)
+        return -1;
+    /* One full mark from the roots. */
+    uint64_t work = 0;
+    gc_start_marking();
+    mark_some(UINT64_MAX, &work);
+    terminate_marking();
+    /* Racks: live iff owned by a live cell; the others, and never-used slots, are free. */
+    H.live_bytes = 0;
+    for (uintptr_t p = GC_RACKS_START; p < H.racks_top;) {
+        uint32_t e = H.page_table[(p - GC_RACKS_START) >> RT_PAGE_SHIFT];
+        if (GC_PT_KIND(e) == GC_PT_CLASS) {
+            unsigned k = GC_PT_ARG(e);
+            uint32_t sz = gc_class_bytes[k];
+            for (uintptr_t a = p; a + sz <= p + GC_PAGE; a += sz) {
+                rt_rack *r = (rt_rack *)a;
+                if (rack_is_live(r)) {
+                    H.live_bytes += sz;
+                } else {
+                    r->header = rt_make_rack_header(sz / 8, 0);
+                    r->owner = H.class_free[k];
+                    H.class_free[k] = a;
+                }
+            }
+            p += GC_PAGE;
+        } else if (GC_PT_KIND(e) == GC_PT_LARGE_HEAD) {
+            size_t np = GC_PT_ARG(e);
+            H.live_bytes += np * GC_PAGE;
+            if (!rack_is_live((rt_rack *)p))
+                gc_rack_free((rt_rack *)p);
+            p += np * GC_PAGE;
+        } else {
+            p += GC_PAGE;
+        }
+    }
+    /* Cells: the marked ones are live; every other becomes a free cell. */
+    for (uintptr_t page = GC_CELLS_START; page < H.cells_top; page += GC_PAGE) {
+        uint64_t *bits = &H.mark_bits[gc_bit_index(page) >> 6];
+        for (unsigned wi = 0; wi < GC_CELLS_PER_PAGE / 64; wi++) {
+            uint64_t m = bits[wi];
+            H.live_bytes += 16 * (uint64_t)__builtin_popcountll(m);
+            for (uint64_t dead = ~m; dead; dead &= dead - 1) {
+                uintptr_t c = page + ((uintptr_t)wi * 64 + (unsigned)__builtin_ctzll(dead)) * 16;
+                ((uint64_t *)c)[0] = GC_FREE_HEADER;
+                ((uint64_t *)c)[1] = H.cell_free;
+                H.cell_free = c;
+            }
+            bits[wi] = 0;
+        }
+    }
+    H.phase = GC_IDLE;
+    H.sweep_cursor = H.sweep_end = 0;
+    H.last_live = H.live_bytes;
+    uint64_t t = H.live_bytes + H.live_bytes / 2 + (UINT64_C(8) << 20);
+    H.trigger_bytes = t > H.old_limit - H.old_limit / 8 ? H.old_limit - H.old_limit / 8 : t;
+    return 0;
+}

@@ -244,7 +244,20 @@ void gc_verify(const char *when)
         qsort(V.grey, V.ngrey, sizeof *V.grey, cmp_addr);
     }
     V.stack.n = 0;
-    gc_visit_roots(root_visit, (void *)"root");
+    /* The roots, named so that a stale one can be found: the root stack from the top
+     * down (the most recent RT_ROOTS first), the globals, the scanners. */
+    char name[96];
+    for (size_t i = H.nroots; i-- > 0;) {
+        snprintf(name, sizeof name, "root stack entry %zu of %zu (C variable at %p)", i, H.nroots,
+                 (void *)H.roots[i]);
+        check_value(0, name, H.roots[i], false, true);
+    }
+    for (size_t i = 0; i < H.nglobals; i++) {
+        snprintf(name, sizeof name, "registered global %zu (at %p)", i, (void *)H.globals[i]);
+        check_value(0, name, H.globals[i], false, true);
+    }
+    for (size_t i = 0; i < H.nscanners; i++)
+        H.scanners[i](root_visit, (void *)"a slot from a root scanner");
     GC_FOR_STATIC_CELLS(c)
         if (*(uint64_t *)c && !visited(c))
             gc_vec_push(&V.stack, c);

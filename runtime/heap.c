@@ -582,6 +582,10 @@ void rt_realloc_rack(rt_value obj, size_t body_words, size_t nboxed)
     if (words * 8 <= RT_NURSERY_MAX_RACK_BYTES) {
         r = (rt_rack *)nursery_take(words * 8);
     } else {
+        /* An old rack needs an old owner: the sweeper frees racks through their owner
+         * cells, and a nursery owner could die without anyone freeing the rack. */
+        if (gc_in_nursery((uintptr_t)rt_addr(obj)))
+            collect();
         alloc_tick();
         old_room(words * 8);
         r = gc_rack_alloc_old(words);
@@ -611,6 +615,8 @@ rt_value rt_alloc_static_cell(unsigned widetag, uint64_t info, uint64_t payload)
     c->header = rt_make_header(widetag, info);
     c->payload = payload;
     rt_touch(c);
+    if (H.phase == GC_MARK)
+        gc_mark_push((uintptr_t)c, 0);   /* grey: static cells are otherwise scanned at the start */
     return rt_make_pointer(c, RT_TAG_OBJECT);
 }
 

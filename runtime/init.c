@@ -18,6 +18,11 @@ VM_SYMS(VM_DEF_SYM_)
 
 bool vm_batch_errors;
 void rt_set_batch_errors(bool on) { vm_batch_errors = on; }
+void rt_shutdown(void)
+{
+    rt_streams_flush_standard();
+    fflush(NULL);
+}
 
 static void scan_roots(rt_slot_visitor visit, void *ctx)
 {
@@ -226,6 +231,12 @@ static void flush_out(void)
     rt_streams_flush_standard();
 }
 
+static bool input_ready(void *p)
+{
+    rt_value *in = p;
+    return rt_listen(*in);
+}
+
 static void repl_step(void *p)
 {
     repl_ctx *c = p;
@@ -236,6 +247,9 @@ static void repl_step(void *p)
     rt_write_cstr(out, "* ");
     flush_out();
     rt_value in = rt_symbol_value(rt_intern_c("*STANDARD-INPUT*", "COMMON-LISP"));
+    RT_ROOTS(in);
+    /* background threads keep running while the prompt waits */
+    vm_threads_wait_input(input_ready, &in);
     rt_value form = rt_read(in, false, RT_NO_VALUE, false);
     RT_ROOTS(form);
     if (form == RT_NO_VALUE) {

@@ -639,18 +639,20 @@ static rt_value p_unintern(rt_value *a, size_t n)
 
 static rt_value p_use_package(rt_value *a, size_t n)
 {
-    rt_value user = cur_or(a, n, 1);
-    rt_value l = listify(a[0]);
+    /* USER is rooted before LISTIFY conses (the allocation may move it). */
+    rt_value user = cur_or(a, n, 1), l = a[0];
     RT_ROOTS(user, l);
+    l = listify(l);
     for (; rt_consp(l); l = rt_cdr(l))
         rt_use_package_1(to_package(rt_car(l)), user);
     return RT_T;
 }
 static rt_value p_unuse_package(rt_value *a, size_t n)
 {
-    rt_value user = cur_or(a, n, 1);
-    rt_value l = listify(a[0]);
+    /* USER is rooted before LISTIFY conses (the allocation may move it). */
+    rt_value user = cur_or(a, n, 1), l = a[0];
     RT_ROOTS(user, l);
+    l = listify(l);
     for (; rt_consp(l); l = rt_cdr(l))
         unuse_package_1(to_package(rt_car(l)), user);
     return RT_T;

@@ -608,6 +608,18 @@ const rt_prim_def rt_thread_prims[] = {
 };
 const size_t rt_thread_prims_count = sizeof rt_thread_prims / sizeof rt_thread_prims[0];
 
+/* Lets other threads run while the initial thread waits for terminal input (the REPL):
+ * returns when ready() says the input is there, or at once with no other thread. */
+void vm_threads_wait_input(bool (*ready)(void *), void *ctx)
+{
+    vm_thread *cur = vm_current;
+    while (nthreads > 1 && !ready(ctx)) {
+        cur->state = TS_SLEEPING;
+        cur->wake_at_ns = now_ns() + 10 * 1000000;
+        schedule();
+    }
+}
+
 /* ---- The outside event loop ------------------------------------------------------------------- */
 
 int64_t rt_threads_run_slice(int64_t budget_ns)

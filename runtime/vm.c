@@ -827,6 +827,13 @@ L_JT:
     if (!rt_null(*--sp))
         pc += VM_SA(w);
     NEXT;
+L_JTK:
+    /* OR: a true value stays as the result, a false one is dropped */
+    if (!rt_null(sp[-1]))
+        pc += VM_SA(w);
+    else
+        sp--;
+    NEXT;
 
     /* ---- calls ---- */
 #define CALL_FUNCTION(F, N, RETSP)                                          \
@@ -980,10 +987,122 @@ L_JT:
         rt_type_error(f, "(or function symbol)");
     }
 
+L_RETL:
+    r = fp[VM_A(w)];
+    T->nvals = 1;
+    goto do_return;
+L_JFL: {
+    int32_t off = (int32_t)*pc++;
+    if (rt_null(fp[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+L_JTL: {
+    int32_t off = (int32_t)*pc++;
+    if (!rt_null(fp[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+L_JNEQK: {
+    int32_t off = (int32_t)*pc++;
+    if (!rt_eq(*--sp, consts[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+L_JEQK: {
+    int32_t off = (int32_t)*pc++;
+    if (rt_eq(*--sp, consts[VM_A(w)]))
+        pc += off;
+    NEXT;
+}
+    /* ---- arrays and strings: fast paths, else a call of the function itself (the
+     * operand is the pair of constants fdefn, name of AREF / %ASET / CHAR) ---- */
+    {
+        size_t n;
+        rt_value f;
+        rt_value *retsp;
+    L_AREF:
+        a = sp[-2];
+        b = sp[-1];
+        if (__builtin_expect(rt_simple_vector_p(a) && rt_fixnump(b) &&
+                                 (uint64_t)rt_fixnum_value(b) < rt_vector_length(a), 1)) {
+            sp[-2] = rt_body(a)[rt_fixnum_value(b)];
+            sp--;
+            NEXT;
+        }
+        n = 2;
+        goto array_slow;
+    L_CHAR:
+        a = sp[-2];
+        b = sp[-1];
+        if (rt_objectp(a) && rt_fixnump(b)) {
+            unsigned wt = rt_widetag(a);
+            if ((wt == RT_WT_STRING || wt == RT_WT_BASE_STRING) && (uint64_t)rt_fixnum_value(b) < rt_string_length(a)) {
+                sp[-2] = rt_char(rt_string_ref(a, (size_t)rt_fixnum_value(b)));
+                sp--;
+                NEXT;
+            }
+        }
+        n = 2;
+        goto array_slow;
+    L_AREF2:
+        a = sp[-3];
+        if (rt_widetagp(a, RT_WT_ARRAY) && rt_info(a) == 2 && ((sp[-2] | sp[-1]) & 1) == 0) {
+            rt_value *ab = rt_body(a);
+            rt_value data = ab[RT_ARR_DATA];
+            uint64_t i = (uint64_t)rt_fixnum_value(sp[-2]), j = (uint64_t)rt_fixnum_value(sp[-1]);
+            uint64_t d0 = (uint64_t)rt_fixnum_value(ab[RT_ARR_DIMS]), d1 = (uint64_t)rt_fixnum_value(ab[RT_ARR_DIMS + 1]);
+            if (rt_simple_vector_p(data) && ab[RT_ARR_OFFSET] == rt_fixnum(0) && i < d0 && j < d1) {
+                sp[-3] = rt_body(data)[i * d1 + j];
+                sp -= 2;
+                NEXT;
+            }
+        }
+        n = 3;
+        goto array_slow;
+    L_ASET:
+        a = sp[-3];
+        b = sp[-2];
+        if (__builtin_expect(rt_simple_vector_p(a) && rt_fixnump(b) &&
+                                 (uint64_t)rt_fixnum_value(b) < rt_vector_length(a), 1)) {
+            rt_store(&rt_body(a)[rt_fixnum_value(b)], sp[-1]);
+            sp[-3] = sp[-1];
+            sp -= 2;
+            NEXT;
+        }
+        n = 3;
+        goto array_slow;
+    L_ASET2:
+        a = sp[-4];
+        if (rt_widetagp(a, RT_WT_ARRAY) && rt_info(a) == 2 && ((sp[-3] | sp[-2]) & 1) == 0) {
+            rt_value *ab = rt_body(a);
+            rt_value data = ab[RT_ARR_DATA];
+            uint64_t i = (uint64_t)rt_fixnum_value(sp[-3]), j = (uint64_t)rt_fixnum_value(sp[-2]);
+            uint64_t d0 = (uint64_t)rt_fixnum_value(ab[RT_ARR_DIMS]), d1 = (uint64_t)rt_fixnum_value(ab[RT_ARR_DIMS + 1]);
+            if (rt_simple_vector_p(data) && ab[RT_ARR_OFFSET] == rt_fixnum(0) && i < d0 && j < d1) {
+                rt_store(&rt_body(data)[i * d1 + j], sp[-1]);
+                sp[-4] = sp[-1];
+                sp -= 3;
+                NEXT;
+            }
+        }
+        n = 4;
+    array_slow:
+        f = rt_cell_of(consts[VM_A(w)])->payload;
+        retsp = sp - n;
+        if (__builtin_expect(!rt_widetagp(f, RT_WT_PRIMITIVE), 0)) {
+            SAVE();
+            undefined_function(consts[VM_A(w) + 1]);
+        }
+        CALL_PRIMITIVE(f, n, retsp);
+        NEXT;
+    }
+
 L_RET:
     T->nvals = 1;
-L_RETMV: {
+L_RETMV:
     r = sp[-1];
+do_return: {
     vm_ctl *c = CTL;
     rt_value *rs = c->ret_sp;
     T->nctl--;
@@ -1340,6 +1459,19 @@ L_CONS:
     r = rt_cons(sp[-2], sp[-1]);
     RELOAD();
     sp[-2] = r;
+    sp--;
+    NEXT;
+L_RPLACA:
+L_RPLACD:
+    a = sp[-2];
+    if (__builtin_expect(!rt_consp(a), 0)) {
+        SAVE();
+        rt_type_error(a, "cons");
+    }
+    if (VM_OP(w) == OP_RPLACA)
+        rt_set_car(a, sp[-1]);
+    else
+        rt_set_cdr(a, sp[-1]);
     sp--;
     NEXT;
 L_NOT:

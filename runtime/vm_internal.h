@@ -28,7 +28,7 @@
     X(ADD) X(SUB) X(LT) X(GT) X(LE) X(GE) X(NUMEQ) X(ADD1) X(SUB1)                       \
     X(EQ) X(CAR) X(CDR) X(CONS) X(NOT) X(CONSP) X(SVREF)                                 \
     X(JNLT) X(JNGT) X(JNLE) X(JNGE) X(JNNUMEQ) X(JNEQ) X(JEQ)                            \
-    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY)                            \
+    X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY) X(JFL) X(JTL) X(JNEQK) X(JEQK) X(RETL) X(AREF) X(AREF2) X(ASET) X(ASET2) X(CHAR) X(RPLACA) X(RPLACD) X(JTK)                            \
     X(BLOCKPUSH) X(UWPOP) X(RETNL) X(TAGPUSH) X(GONL) X(CATCHPUSH) X(THROW)              \
     X(UWPPUSH) X(UWPNORMAL) X(UWPEND) X(BIND) X(UNBIND) X(PROGV) X(UNBINDTO)
 
@@ -44,6 +44,12 @@ enum vm_op {
 #define VM_A(w) ((w) >> 8)
 #define VM_SA(w) ((int32_t)(w) >> 8)
 #define VM_A_MAX 0xFFFFFFu
+/* Instructions followed by one operand word. */
+static inline bool vm_op_has_word(unsigned op)
+{
+    return op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
+           op == OP_TAGPUSH || op == OP_JFL || op == OP_JTL || op == OP_JNEQK || op == OP_JEQK;
+}
 
 /* ---- Per-thread VM state -------------------------------------------------------------- */
 
@@ -148,6 +154,7 @@ void vm_threads_init(void);
 void vm_threads_scan(rt_slot_visitor visit, void *ctx);
 void vm_thread_safepoint(void);
 void vm_threads_markers_init(void);
+void vm_threads_wait_input(bool (*ready)(void *), void *ctx);
 void vm_printer_hooks_init(void);
 extern const rt_prim_def rt_thread_prims[];
 extern const size_t rt_thread_prims_count;
@@ -209,6 +216,9 @@ extern bool vm_script_mode;
     X(standard_output, "*STANDARD-OUTPUT*", "COMMON-LISP")                               \
     X(macroexpand_hook, "*MACROEXPAND-HOOK*", "COMMON-LISP")                             \
     X(storage_condition, "STORAGE-CONDITION", "COMMON-LISP")                           \
+    X(rplaca, "RPLACA", "COMMON-LISP") X(rplacd, "RPLACD", "COMMON-LISP")               \
+    X(aref, "AREF", "COMMON-LISP") X(pct_aset, "%ASET", "KONS-SYSTEM")                   \
+    X(char_, "CHAR", "COMMON-LISP") X(schar, "SCHAR", "COMMON-LISP")                     \
     X(pct_defun, "%DEFUN", "KONS-SYSTEM") X(pct_defmacro, "%DEFMACRO", "KONS-SYSTEM")
 
 #define VM_DECL_SYM_(c, n, p) extern rt_value vm_s_##c;

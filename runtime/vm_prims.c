@@ -801,9 +801,7 @@ static rt_value p_disassemble(rt_value *a, size_t n)
     for (uint32_t i = 0; i < m->nwords; i++) {
         uint32_t w = bc[i], op = VM_OP(w);
         printf("%4u  %-10s %d\n", i, op < OP_COUNT_ ? names[op] : "?", VM_SA(w));
-        if (op == OP_GCALL || op == OP_GTCALL || op == OP_CLOSURE || op == OP_OPTINIT || op == OP_BLOCKPUSH ||
-            op == OP_TAGPUSH)
-        {
+        if (vm_op_has_word(op)) {
             i++;
             printf("%4u    .word    %u\n", i, bc[i]);
         }

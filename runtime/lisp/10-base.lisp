@@ -305,6 +305,12 @@ YES-OR-NO-P ZEROP")
 (defmacro do (bindings end &body body) (%expand-do bindings end body t))
 (defmacro do* (bindings end &body body) (%expand-do bindings end body nil))
 
+;;; Whether a body has go tags: DOLIST then needs a TAGBODY per element (it binds its
+;;; variable afresh for each element, as SBCL does); most bodies have none, and a TAGBODY
+;;; entered per iteration costs the VM an unwind entry.
+(defun %tags-p (forms)
+  (if (consp forms) (if (atom (car forms)) t (%tags-p (cdr forms))) nil))
+
 (defmacro dolist (spec &body body)
   (let ((var (car spec)) (list (cadr spec)) (result (caddr spec))
         (l (gensym "LIST")) (start (gensym "DOLIST")))
@@ -317,7 +323,7 @@ YES-OR-NO-P ZEROP")
                 (return-from nil (let ((,var nil)) (declare (ignorable ,var)) ,result)))
               (let ((,var (car ,l)))
                 ,@decls
-                (tagbody ,@forms))
+                ,@(if (%tags-p forms) (list (cons 'tagbody forms)) forms))
               (setq ,l (cdr ,l))
               (go ,start)))))))
 

@@ -55,8 +55,15 @@
   (%instance-set c (%condition-slot-index c slot) v)
   v)
 
+(defvar *condition-default-initargs* (make-hash-table :test 'eq))
+
 (defun make-condition (type &rest initargs)
   (let ((l (%find-layout type)))
+    ;; :DEFAULT-INITARGS of the type and its ancestors come after the given ones.
+    (when l
+      (dolist (a (%layout-ancestors l))
+        (let ((d (gethash a *condition-default-initargs*)))
+          (when d (setq initargs (append initargs (funcall d)))))))
     (unless (and l (eq (%layout-kind l) :condition))
       (error 'simple-type-error :datum type :expected-type '(satisfies %condition-type-p)
                                 :format-control "~S is not a condition class."
@@ -95,6 +102,11 @@
              (setq readers (cons `(defun ,(cadr o) (v c) (%set-condition-slot c ',sname v)) readers)))))
         (setq slots (cons `(list ',sname ,initform ',(nreverse initargs)) slots))))
     (dolist (o options)
+      (when (eq (car o) :default-initargs)
+        (setq readers
+              (cons `(%puthash ',name *condition-default-initargs*
+                               (lambda () (list ,@(cdr o))))
+                    readers)))
       (when (eq (car o) :report)
         (setq report (if (stringp (cadr o))
                          `(lambda (c s) (declare (ignore c)) (write-string ,(cadr o) s))

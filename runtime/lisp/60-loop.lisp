@@ -20,6 +20,7 @@
 (defvar *loop-name*)
 (defvar *loop-end-tag*)
 (defvar *loop-accumulators*) ; list of (name kind var tailvar)
+(defvar *loop-group-steps* :none) ; in a FOR ... AND group: *LOOP-STEPS* at its start
 
 (defun %loop-kw-p (tok &rest names)
   (and (symbolp tok) tok (member (symbol-name tok) names :test #'string=)))
@@ -89,9 +90,21 @@
            (if (%loop-kw-p (%loop-peek) "THEN")
                (let ((then (progn (%loop-pop) (%loop-pop))) (first (gensym "FIRST")))
                  (%loop-bind first t)
-                 (%loop-emit `(if ,first
-                                  (progn (setq ,first nil) ,(%loop-setq-pattern var init))
-                                  ,(%loop-setq-pattern var then))))
+                 (if (eq *loop-group-steps* :none)
+                     (%loop-emit `(if ,first
+                                      (progn (setq ,first nil) ,(%loop-setq-pattern var init))
+                                      ,(%loop-setq-pattern var then)))
+                     ;; After AND: THEN is evaluated in the stepping phase, before the
+                     ;; group's other variables step (parallel stepping), into a temporary.
+                     (let ((tmp (gensym "THEN")))
+                       (%loop-bind tmp nil)
+                       (setq *loop-steps*
+                             (append (ldiff *loop-steps* *loop-group-steps*)
+                                     (list `(setq ,tmp ,then))
+                                     *loop-group-steps*))
+                       (%loop-emit `(if ,first
+                                        (progn (setq ,first nil) ,(%loop-setq-pattern var init))
+                                        ,(%loop-setq-pattern var tmp))))))
                (%loop-emit (%loop-setq-pattern var init)))))
         ((%loop-kw-p kw "BEING")
          (let ((what (%loop-pop)))
@@ -141,7 +154,7 @@
                    (cons `(setq ,var ,(if (eq dir :down) `(- ,var ,s) `(+ ,var ,s)))
                          *loop-steps*)))))))))
 
-(defun %hash-table-pairs (table)
+(%defun-if-missing %hash-table-pairs (table)
   (let ((r nil))
     (maphash (lambda (k v) (setq r (cons (cons k v) r))) table)
     (nreverse r)))
@@ -252,9 +265,12 @@
          (if (%loop-kw-p (%loop-peek) "AND") (%loop-pop) (return))))
       ((%loop-kw-p kw "FOR" "AS")
        (%loop-pop)
-       (%loop-parse-for)
-       (do () ((not (%loop-kw-p (%loop-peek) "AND")))
-         (%loop-pop) (%loop-parse-for)))
+       (let ((*loop-group-steps* :none))
+         (let ((start *loop-steps*))
+           (%loop-parse-for)
+           (setq *loop-group-steps* start))
+         (do () ((not (%loop-kw-p (%loop-peek) "AND")))
+           (%loop-pop) (%loop-parse-for))))
       ((%loop-kw-p kw "REPEAT")
        (%loop-pop)
        (let ((n (gensym "N")))

@@ -7,6 +7,7 @@
 (define-condition my-sub-error (my-error) ())
 (define-condition my-note (condition) ((text :initarg :text :accessor my-note-text)))
 (define-condition plain-error (error) ())
+(define-condition defaulted (my-error) () (:default-initargs :code 99))
 
 (deftest handler-case-basics
   (is (eq (handler-case (error "boom") (error () :caught)) :caught))
@@ -116,6 +117,8 @@
     (is (= (my-error-code c) 3))
     (is (string= (format nil "~A" c) "my error 3")))
   (is (= (my-error-code (make-condition 'my-error)) 0))
+  (is (= (my-error-code (make-condition 'defaulted)) 99))
+  (is (= (my-error-code (make-condition 'defaulted :code 1)) 1))
   (let ((n (make-condition 'my-note :text "t")))
     (setf (my-note-text n) "u")
     (is (equal (my-note-text n) "u")))

@@ -352,4 +352,15 @@ size_t rt_heap_spaces(rt_space_info *out, size_t max);
 typedef void (*rt_page_fn)(uintptr_t page_addr, void *ctx);
 void rt_heap_take_dirty_pages(rt_page_fn fn, void *ctx);
 
+/* After recovery: call right after rt_heap_init, once the checkpointer has put every
+ * saved page of the persistent spaces back at its address, the modules have written
+ * their roots again (static cells are in the saved pages; C globals registered with
+ * rt_register_global must hold their restored values), and before anything is allocated.
+ * `spaces` is what rt_heap_spaces returned when the checkpoint was taken. None of the
+ * GC's side tables are saved: this rebuilds the rack page table from the racks found in
+ * rack space, then runs one full mark from the roots and a sweep that rebuilds the free
+ * lists and the accounting (a rack is live iff its owner cell is live and owns it).
+ * Returns 0, or -1 with a message on stderr when the spaces do not fit this heap. */
+int rt_heap_restore(const rt_space_info *spaces, size_t n);
+
 #endif /* RT_HEAP_H */

@@ -38,6 +38,9 @@ bool rt_eval_string(const char *text, bool print_values);
  * top level (rt_catch_toplevel) instead of entering the debugger (tests, fuzzing). */
 void rt_set_batch_errors(bool on);
 
+/* Flushes the standard streams (before the process exits). */
+void rt_shutdown(void);
+
 /* The terminal REPL on stdin/stdout; returns at end of input. */
 void rt_repl(void);
 
