@@ -966,6 +966,73 @@ static rt_value read_radix(R *r, unsigned base, int32_t c)
     return n;
 }
 
+static bool fboundp(rt_value sym)
+{
+    rt_value f = rt_body(sym)[RT_SYM_FDEFN];
+    return rt_objectp(f) && rt_widetag(f) == RT_WT_FDEFN && rt_pointerp((rt_value)rt_cell_of(f)->payload);
+}
+
+/* #S(name slot value ...): SYS:%READ-STRUCTURE (list) when the library defines it, else
+ * the default constructor MAKE-<name> (found, not interned, in name's package) called
+ * with the slot names as keywords. */
+static rt_value read_structure(R *r, rt_value form)
+{
+    RT_ROOTS(form); /* rt_intern_c below allocates the first time */
+    if (!rt_consp(form) || !rt_symbolp(rt_car(form)))
+        reader_error(r, "READER-ERROR", "#S must be followed by a list starting with a structure name");
+    size_t n = proper_length(r, form, "#S");
+    if (n % 2 == 0)
+        reader_error(r, "READER-ERROR", "#S: odd number of slot initializers");
+    rt_value hook = rt_intern_c("%READ-STRUCTURE", "KONS-SYSTEM");
+    if (fboundp(hook))
+        return rt_funcall(hook, 1, &form);
+    rt_value name = rt_symbol_name(rt_car(form));
+    size_t len = rt_string_length(name);
+    uint32_t *buf = malloc((len + 5) * 4);
+    if (!buf)
+        reader_error(r, "STORAGE-CONDITION", "out of memory in #S");
+    const char *make = "MAKE-";
+    for (int i = 0; i < 5; i++)
+        buf[i] = (uint8_t)make[i];
+    for (size_t i = 0; i < len; i++)
+        buf[5 + i] = rt_string_ref(name, i);
+    rt_value pkg = rt_body(rt_car(form))[RT_SYM_PACKAGE];
+    rt_value ctor = rt_packagep(pkg) ? rt_find_symbol_chars(buf, len + 5, pkg, NULL) : RT_NO_VALUE;
+    free(buf);
+    if (ctor == RT_NO_VALUE || !fboundp(ctor))
+        reader_error(r, "READER-ERROR", "#S: no structure constructor for this name");
+    RT_ROOTS(ctor);
+    /* Arguments: keywords named like the slot names, and the values. */
+    rt_value args = RT_NIL, l = rt_cdr(form), k = RT_NIL;
+    RT_ROOTS(args, l, k);
+    for (; rt_consp(l); l = rt_cdr(rt_cdr(l))) {
+        rt_value slot = rt_car(l);
+        if (!rt_symbolp(slot) && !rt_stringp(slot))
+            reader_error(r, "READER-ERROR", "#S: a slot name must be a symbol");
+        rt_value sname = rt_symbolp(slot) ? rt_symbol_name(slot) : slot;
+        size_t st, sl;
+        rt_value d = rt_string_data(sname, &st, &sl);
+        uint32_t *kb = malloc((sl ? sl : 1) * 4);
+        if (!kb)
+            reader_error(r, "STORAGE-CONDITION", "out of memory in #S");
+        for (size_t i = 0; i < sl; i++)
+            kb[i] = rt_string_ref(d, st + i);
+        k = rt_intern_chars(kb, sl, rt_pkg_keyword, NULL);
+        free(kb);
+        args = rt_cons(k, args);
+        args = rt_cons(rt_car(rt_cdr(l)), args);
+    }
+    args = rt_nreverse(args);
+    size_t nargs = rt_list_length(args);
+    if (nargs > 256)
+        reader_error(r, "READER-ERROR", "#S: too many slots");
+    rt_value v[256];
+    size_t i = 0;
+    for (rt_value a = args; rt_consp(a); a = rt_cdr(a))
+        v[i++] = rt_car(a);
+    return rt_funcall(ctor, nargs, v);
+}
+
 /* The main loop: reads one object (see the file comment). */
 /* first_code: a built-in macro code to run first, as if its character first_c had just
  * been read (the standard macro functions called from Lisp, see builtin_macro). */
@@ -1274,15 +1341,9 @@ static rt_value read_object(R *r, bool eof_error, rt_value eof_value, int32_t fi
                 if (!rt_stringp(obj))
                     reader_error(r, "READER-ERROR", "#P must be followed by a string");
                 break;
-            case F_STRUCT: {
-                if (!rt_consp(obj))
-                    reader_error(r, "READER-ERROR", "#S must be followed by a list");
-                rt_value fn = rt_intern_c("%READ-STRUCTURE", "KONS-SYSTEM");
-                if (rt_null(rt_body(fn)[RT_SYM_FDEFN]))
-                    reader_error(r, "READER-ERROR", "#S: structures are not defined yet");
-                obj = rt_funcall(fn, 1, &obj);
+            case F_STRUCT:
+                obj = read_structure(r, obj);
                 break;
-            }
             case F_ARRAY:
                 obj = make_array_from_contents(r, rt_fixnum_value(a), obj);
                 break;
