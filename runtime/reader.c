@@ -467,6 +467,8 @@ static void check_number_token(R *r, unsigned base)
     size_t j = i;
     while (j < n && digit_of(t[j]) < (int)base)
         j++;
+    if (j > i && j == n)
+        return; /* an integer in base (in base 16, "1e99" is one) */
     if (j > i && j < n && t[j] == '/') {
         size_t k = j + 1;
         bool zero = true;
