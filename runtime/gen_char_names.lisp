@@ -1,0 +1,8 @@
+(with-open-file (o "/tmp/char_names.inc" :direction :output :if-exists :supersede)
+  (format o "/* runtime/char_names.inc: character names as SBCL 2.2.9 prints them (char-name),~% * for the ranges Kons names (sorted by code). Generated with SBCL:~% *   (loop for code in <ranges> do (format o \"{0x~~X, ~~S},~~%\" code (char-name (code-char code))))~% * with the algorithmic \"U<hex>\" names removed (they are computed). */~%")
+  (flet ((out (c) (let ((n (char-name (code-char c)))) (when (and n (not (and (char= (char n 0) #\U) (every (lambda (ch) (digit-char-p ch 16)) (subseq n 1))))) (format o "{0x~X, ~S},~%" c n)))))
+    (loop for c from 0 below #x530 do (out c))
+    (loop for c from #x2000 below #x2400 do (out c))
+    (loop for c from #x2500 below #x2600 do (out c))
+    (loop for c from #x3000 below #x3040 do (out c))
+    (loop for c from #x1F600 below #x1F650 do (out c))))

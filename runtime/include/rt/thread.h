@@ -1,0 +1,27 @@
+/* rt/thread.h: driving the green-thread scheduler from C (an outside event loop).
+ *
+ * Lisp threads (KONS:MAKE-THREAD ...) run on one OS thread, scheduled by the VM. The
+ * initial C context (the desktop's main loop) lends them the processor:
+ *
+ *   for (;;) {
+ *       int64_t next = rt_threads_run_slice(5 * 1000000);   // run Lisp for <= 5 ms
+ *       poll(fds, n, next < 0 ? -1 : next / 1000000);        // then wait for events
+ *   }
+ *
+ * Ownership: the VM module (runtime/thread.c).
+ */
+#ifndef RT_THREAD_H
+#define RT_THREAD_H
+
+#include <stdint.h>
+
+/* Runs runnable Lisp threads for at most budget_ns (preempting at safepoints). Returns
+ * the nanoseconds until a Lisp thread next needs to run: 0 (now, one is runnable), a
+ * positive deadline (the earliest sleeper), or -1 (none: wait for an outside event). */
+int64_t rt_threads_run_slice(int64_t budget_ns);
+int64_t rt_threads_next_deadline_ns(void);
+/* Makes the running Lisp thread look at the scheduler at its next safepoint.
+ * Async-signal-safe; callable from any OS thread. */
+void rt_threads_wake(void);
+
+#endif

@@ -1,0 +1,31 @@
+;;;; dderiv: symbolic derivative dispatching through functions on property lists.
+(defun dderiv-aux (a) (list '/ (dderiv a) a))
+(defun f+ (a) (cons '+ (mapcar #'dderiv a)))
+(defun f- (a) (cons '- (mapcar #'dderiv a)))
+(defun f* (a) (list '* (cons '* a) (cons '+ (mapcar #'dderiv-aux a))))
+(defun f/ (a) (list '- (list '/ (dderiv (car a)) (cadr a))
+                    (list '/ (car a) (list '* (cadr a) (cadr a) (dderiv (cadr a))))))
+(setf (get '+ 'dderiv) #'f+ (get '- 'dderiv) #'f- (get '* 'dderiv) #'f* (get '/ 'dderiv) #'f/)
+(defun dderiv (a)
+  (if (atom a) (if (eq a 'x) 1 0)
+      (let ((fn (get (car a) 'dderiv)))
+        (if fn (funcall fn (cdr a)) (error "No derivation method for ~S" a)))))
+(defun run-dderiv ()
+  (let ((r nil))
+    (dotimes (i 1000 (length r))
+      (setq r (dderiv '(+ (* 3 x x) (* a x x) (* b x) 5)))
+      (dderiv '(+ (* 3 x x) (* a x x) (* b x) 5))
+      (dderiv '(+ (* 3 x x) (* a x x) (* b x) 5))
+      (dderiv '(+ (* 3 x x) (* a x x) (* b x) 5))
+      (dderiv '(+ (* 3 x x) (* a x x) (* b x) 5)))))
+
+;;; Timing: ITERATIONS runs (scaled by *BENCH-SCALE*, which a driver may set first), one
+;;; parseable line: BENCH name seconds iterations check.
+(defvar *bench-scale* 1)
+(let* ((n (max 1 (round (* 600 *bench-scale*))))
+       (start (get-internal-real-time))
+       (result nil))
+  (dotimes (i n) (setq result (run-dderiv)))
+  (format t "BENCH dderiv ~,4f ~d ~a~%"
+          (/ (float (- (get-internal-real-time) start)) internal-time-units-per-second)
+          n result))

@@ -1,0 +1,40 @@
+;;;; triang: the triangle solitaire puzzle, exhaustive search on simple vectors.
+(defvar *board* (make-array 16 :initial-element 1))
+(defvar *sequence* (make-array 14 :initial-element 0))
+(defvar *a* #(1 2 4 3 5 6 1 3 6 2 5 4 11 12 13 7 8 4 4 7 11 8 12 13 6 10 15 9 14 13 13 14 15 9 10 6 6))
+(defvar *b* #(2 4 7 5 8 9 3 6 10 5 9 8 12 13 14 8 9 5 2 4 7 5 8 9 3 6 10 5 9 8 12 13 14 8 9 5 5))
+(defvar *c* #(4 7 11 8 12 13 6 10 15 9 14 13 13 14 15 9 10 6 1 2 4 3 5 6 1 3 6 2 5 4 11 12 13 7 8 4 4))
+(defvar *answer* nil)
+(defvar *final* nil)
+(defun last-position ()
+  (do ((i 1 (1+ i))) ((= i 16) 0) (when (= 1 (svref *board* i)) (return i))))
+(defun try (i depth)
+  (cond ((= depth 14)
+         (let ((lp (last-position)))
+           (unless (member lp *final*) (push lp *final*)))
+         (push (cdr (coerce *sequence* 'list)) *answer*)
+         t)
+        ((and (= 1 (svref *board* (svref *a* i))) (= 1 (svref *board* (svref *b* i)))
+              (= 0 (svref *board* (svref *c* i))))
+         (setf (svref *board* (svref *a* i)) 0 (svref *board* (svref *b* i)) 0
+               (svref *board* (svref *c* i)) 1 (svref *sequence* depth) i)
+         (do ((j 0 (1+ j)) (depth (1+ depth))) ((or (= j 36) (try j depth)) nil))
+         (setf (svref *board* (svref *a* i)) 1 (svref *board* (svref *b* i)) 1
+               (svref *board* (svref *c* i)) 0)
+         nil)))
+(defun gogogo (i)
+  (let ((*answer* nil) (*final* nil))
+    (fill *board* 1) (setf (svref *board* 5) 0)
+    (try i 1)
+    (length *answer*)))
+
+;;; Timing: ITERATIONS runs (scaled by *BENCH-SCALE*, which a driver may set first), one
+;;; parseable line: BENCH name seconds iterations check.
+(defvar *bench-scale* 1)
+(let* ((n (max 1 (round (* 8 *bench-scale*))))
+       (start (get-internal-real-time))
+       (result nil))
+  (dotimes (i n) (setq result (gogogo 22)))
+  (format t "BENCH triang ~,4f ~d ~a~%"
+          (/ (float (- (get-internal-real-time) start)) internal-time-units-per-second)
+          n result))
