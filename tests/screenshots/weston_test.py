@@ -354,23 +354,37 @@ def decorations_test(cmd, a):
         # Drag by the title: the window follows the pointer.
         xdo('mousemove', str(bx + 60), str(by + 10))
         xdo('mousedown', '1')
+        time.sleep(1.0)   # the client must see the press and ask for the move first
         for step in (1, 2, 3, 4):
             xdo('mousemove', str(bx + 60 + 15 * step), str(by + 10 + 10 * step))
+        # Motion once more, late: a grab the compositor started late still sees it.
+        time.sleep(1.0)
+        xdo('mousemove', str(bx + 121), str(by + 51))
+        xdo('mousemove', str(bx + 120), str(by + 50))
         xdo('mouseup', '1')
-        weston.screenshot(shot)
-        moved = find_bar(shot)
+        def bar_when(cond, seconds=8):
+            # The compositor and the client take their time on a loaded machine: poll.
+            deadline = time.monotonic() + seconds
+            while True:
+                weston.screenshot(shot)
+                b = find_bar(shot)
+                if (b and cond(b)) or time.monotonic() > deadline:
+                    return b
+                time.sleep(0.3)
+        moved = bar_when(lambda b: b[:2] != (bx, by))
         print(f'after the drag: {moved}')
         if not moved or (moved[0] - bx, moved[1] - by) != (60, 40):
             print('FAIL: the window did not move with the drag of its title bar')
+            client.kill()
+            out, err = client.communicate()
+            print(out[-3000:], err[-6000:])
             return 1
         bx, by = moved[0], moved[1]
         # A double click on the title maximizes: the compositor sizes the window to the
         # 800x600 output, so the content is 800 x (600 - bar) and the client is told.
         xdo('mousemove', str(bx + 60), str(by + 10))
         xdo('click', '--repeat', '2', '--delay', '80', '1')
-        time.sleep(0.5)
-        weston.screenshot(shot)
-        maxed = find_bar(shot)
+        maxed = bar_when(lambda b: b[:3] == (0, 0, 800))
         print(f'after the double click: {maxed}')
         if not maxed or maxed[:3] != (0, 0, 800):
             print('FAIL: a double click on the title did not maximize the window')

@@ -310,8 +310,8 @@ static void bar_layout(drv_display *d)
 
 static struct wl_surface *deco_surface(drv_display *d) { return bar_visible(d) ? d->bar : NULL; }
 
-static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t button,
-                       double x, double y)
+static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t time_ms,
+                       uint32_t button, double x, double y)
 {
     if (!bar_visible(d) || d->lost)
         return;
@@ -325,10 +325,10 @@ static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, ui
         d->notify_close = true;   /* delivered at the end of this dispatch */
         return;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    if (ms - d->last_press_ms < 400) {
+    /* Double click by the events' own times (milliseconds, wrapping), not by when we
+     * happen to read them. */
+    uint32_t ms = time_ms;
+    if (d->last_press_ms && (uint32_t)(ms - (uint32_t)d->last_press_ms) < 400) {
         if (d->maximized)
             xdg_toplevel_unset_maximized(d->top);
         else
@@ -336,7 +336,7 @@ static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, ui
         d->last_press_ms = 0;
         return;
     }
-    d->last_press_ms = ms;
+    d->last_press_ms = ms ? ms : 1;
     xdg_toplevel_move(d->top, seat, serial);
 }
 

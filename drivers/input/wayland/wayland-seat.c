@@ -300,7 +300,8 @@ static void ptr_button(void *data, struct wl_pointer *p, uint32_t serial, uint32
     drv_input *in = data;
     if (in->ptr_on_deco) {
         if (state == WL_POINTER_BUTTON_STATE_PRESSED && in->seat)
-            in->deco->press(in->deco->display, in->seat, serial, button, in->deco_x, in->deco_y);
+            in->deco->press(in->deco->display, in->seat, serial, time, button, in->deco_x,
+                            in->deco_y);
         return;
     }
     if (!in->ptr_inside)
