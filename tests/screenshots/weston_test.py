@@ -192,7 +192,13 @@ class Weston:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+LSAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lsan.supp')
+
+
 def start_client(cmd, env):
+    # Sanitized builds: ignore fontconfig's process-lifetime caches (tests/lsan.supp).
+    env = dict(env)
+    env.setdefault('LSAN_OPTIONS', f'suppressions={os.path.normpath(LSAN_SUPP)}')
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -404,6 +410,7 @@ def decorations_test(cmd, a):
             return 1
         if 'close requested' not in out or client.returncode != 0:
             print(f'FAIL: no close request (exit status {client.returncode})')
+            print(err[-4000:])
             return 1
         print('title bar: drag moved the window, double click maximized it, the close box closed it')
         return 0
