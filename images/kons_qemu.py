@@ -95,7 +95,8 @@ class Machine:
     # ---- life cycle ------------------------------------------------------------------
 
     def argv(self):
-        a = ["qemu-system-x86_64", "-machine", self.machine, "-m", self.memory,
+        # -nodefaults: no CD-ROM (its AHCI probe), no NIC; every device is named below.
+        a = ["qemu-system-x86_64", "-nodefaults", "-machine", self.machine, "-m", self.memory,
              "-no-reboot", "-serial", "file:" + self.serial_path,
              "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         if self.kvm:
@@ -265,7 +266,7 @@ class Machine:
         self.cmd("send-key", keys=[{"type": "qcode", "data": q} for q in qcodes],
                  **{"hold-time": hold_ms})
 
-    def type_text(self, text, pause=0.03):
+    def type_text(self, text, pause=0.08):
         """Types US-layout text key by key."""
         for ch in text:
             if ch.isalpha() and ch.isascii():

@@ -48,6 +48,14 @@ DATA_TREES = [
     "etc/fonts",                         # fontconfig-config: fonts.conf for Pango
     "usr/share/X11/xkb",                 # xkb-data: keymaps for xkbcommon
     "usr/share/libinput",                # libinput-bin: device quirks
+    "var/cache/fontconfig",              # the font cache made by font_cache() below
+]
+# Single files (libx11-data): the compose table xkbcommon loads for C.UTF-8.
+DATA_FILES = [
+    "usr/share/X11/locale/compose.dir",
+    "usr/share/X11/locale/locale.alias",
+    "usr/share/X11/locale/locale.dir",
+    "usr/share/X11/locale/en_US.UTF-8/Compose",
 ]
 
 
@@ -160,6 +168,23 @@ def unpack(debs, root):
     with open(stamp, "w") as f:
         f.write(want)
     log(f"unpacked {len(debs)} packages into {root}")
+
+
+def font_cache(root):
+    """Builds fontconfig's cache for the image's fonts with the host's fc-cache
+    --sysroot: without it the first text drawn in the guest scans every font (1 s under
+    TCG). fontconfig validates a cache by its directory's mtime, so the font directories
+    get mtime 0 here, which is what the initramfs (whose entries all say 0) gives them."""
+    fc = shutil.which("fc-cache")
+    if not fc:
+        log("no fc-cache on this host (package fontconfig): the guest builds its font cache at boot")
+        return
+    for dirpath, _, _ in os.walk(os.path.join(root, "usr", "share", "fonts")):
+        os.utime(dirpath, (0, 0))
+    shutil.rmtree(os.path.join(root, "var", "cache", "fontconfig"), ignore_errors=True)
+    r = subprocess.run([fc, "--sysroot=" + root, "-s"], capture_output=True, text=True)
+    if r.returncode != 0:
+        log(f"fc-cache failed ({r.stderr.strip()}): the guest builds its font cache at boot")
 
 
 # ---- the kernel ---------------------------------------------------------------------
@@ -440,6 +465,10 @@ def initramfs(root, out, release, kons, init_name, extra_libs_root=None):
     c.mkdirs("lib64")
     if "/lib64/ld-linux-x86-64.so.2" not in libs:
         c.symlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    for t in DATA_FILES:
+        hp = os.path.join(root, t)
+        if os.path.isfile(hp):
+            c.file(t, open(hp, "rb").read())
     for t in DATA_TREES:
         hp = os.path.join(root, t)
         if os.path.isdir(hp):
@@ -491,6 +520,7 @@ def main():
     debs = fetch_all(read_package_sets(a.source_root, sets), os.path.join(out, "debs"))
     root = os.path.join(out, "root-" + a.flavour)
     unpack(debs, root)
+    font_cache(root)
     release = kernel(root, out)
     if "initramfs" in what or "disk" in what:
         initramfs(root, out, release, a.kons, a.init_name)
