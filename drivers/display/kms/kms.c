@@ -386,6 +386,11 @@ static int kms_dispatch(drv_display *d)
         d->pending_configure = 0;
         if (d->listener.configure)
             d->listener.configure(d->listener.data, d->mode.hdisplay, d->mode.vdisplay, 1.0);
+        /* "A new frame may be drawn now": a client that draws only after frame_done or
+         * only when its loop wakes gets its first frame without waiting for input. */
+        d->pending_frame_done = 1;
+        kms_wake(d);
+        return 0;
     }
     /* Page-flip completions: drmHandleEvent blocks in read(), so look first. */
     struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
