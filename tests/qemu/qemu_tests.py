@@ -21,7 +21,9 @@ on failure) and updated only with `--update-goldens` (an explicit command).
 """
 import argparse
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 
@@ -79,7 +81,129 @@ def test_init(a):
     return t_frame
 
 
-TESTS = {"init": test_init}
+FIRST_FRAME = r"kms: renderer .*first frame shown"
+
+
+def desktop_machine(a, name, append="", **kw):
+    return kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
+                             initrd=os.path.join(a.images, "initramfs.cpio"),
+                             append=boot_args(append), name=name, **kw)
+
+
+def screen(m, name):
+    path = os.path.join(m.workdir, name)
+    m.screendump(path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def wait_stable(m, name, timeout=30, interval=0.3):
+    """Screendumps until two in a row are identical (the desktop is idle); returns the
+    PNG's bytes (QEMU encodes equal pixels to equal bytes)."""
+    deadline = time.monotonic() + timeout
+    prev = screen(m, name)
+    while time.monotonic() < deadline:
+        time.sleep(interval)
+        cur = screen(m, name)
+        if cur == prev:
+            return cur
+        prev = cur
+    raise TimeoutError(f"the screen did not settle within {timeout} s")
+
+
+def wait_change(m, before, name, timeout=20):
+    """Polls screendumps until the screen differs from `before`; returns the time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if screen(m, name) != before:
+            return time.monotonic()
+        time.sleep(0.02)
+    raise TimeoutError(f"the screen did not change within {timeout} s")
+
+
+def compare_golden(a, m, shot_name, golden_name):
+    """Compares the settled screen with tests/qemu/golden/<golden_name> through the
+    screenshot suite's pngdiff; --update-goldens copies it there instead."""
+    actual = os.path.join(m.workdir, shot_name)
+    golden = os.path.join(HERE, "golden", golden_name)
+    if a.update_goldens:
+        os.makedirs(os.path.dirname(golden), exist_ok=True)
+        shutil.copyfile(actual, golden)
+        print(f"updated tests/qemu/golden/{golden_name} (look at it before committing)")
+        return
+    if not os.path.exists(golden):
+        check(False, f"golden {golden_name} exists (make it with tests/qemu/update-goldens)")
+        return
+    diff = os.path.join(m.workdir, "diff-" + golden_name)
+    r = subprocess.run([a.pngdiff, golden, actual, diff], capture_output=True, text=True)
+    check(r.returncode == 0, f"screen matches golden {golden_name} "
+          f"({(r.stdout + r.stderr).strip() or 'identical'}; actual {actual}, diff {diff})")
+
+
+def boot_to_desktop(a, name, **kw):
+    m = desktop_machine(a, name, **kw)
+    m.start()
+    t_frame = m.wait_serial(FIRST_FRAME, 90)
+    m.wait_serial(r"libinput: device .*QEMU Virtio Keyboard", 60)
+    m.wait_serial(r"libinput: device .*QEMU Virtio Tablet", 60)
+    return m, t_frame
+
+
+def test_desktop(a):
+    """Boot to the desktop: the first frame, the settled screen against its golden, and
+    the time to the first response to input (a key typed into the listener)."""
+    m, t_frame = boot_to_desktop(a, "desktop")
+    try:
+        shot = wait_stable(m, "desktop.png")
+        compare_golden(a, m, "desktop.png", "desktop.png")
+        t_key = m.elapsed()
+        m.key("x")
+        t_changed = wait_change(m, shot, "desktop-key.png") - m.t0
+        text = m.serial()
+        check("FATAL" not in text, "no fatal error")
+        print(f"boot: QEMU start to first frame {t_frame:.2f} s; to the first response to "
+              f"input {t_changed:.2f} s (key to changed screen {1000 * (t_changed - t_key):.0f} ms)")
+    finally:
+        m.stop()
+    return t_frame
+
+
+def test_typing(a):
+    """Typing a form into the listener and evaluating it."""
+    m, t_frame = boot_to_desktop(a, "typing")
+    try:
+        shot = wait_stable(m, "typing-0.png")
+        m.type_text("(* 6 7)")
+        m.key("ret")
+        wait_change(m, shot, "typing-1.png")
+        wait_stable(m, "typing.png")
+        compare_golden(a, m, "typing.png", "typing.png")
+    finally:
+        m.stop()
+    return t_frame
+
+
+def test_click(a):
+    """Pointing at a presentation highlights it; clicking gives its object to the
+    listener (the demo's "(1 2 3)" result)."""
+    m, t_frame = boot_to_desktop(a, "click")
+    try:
+        shot = wait_stable(m, "click-0.png")
+        m.pointer_abs(60, 147)
+        wait_change(m, shot, "click-1.png")
+        hover = wait_stable(m, "click-hover.png")
+        compare_golden(a, m, "click-hover.png", "click-hover.png")
+        m.click()
+        wait_change(m, hover, "click-2.png")
+        wait_stable(m, "click.png")
+        compare_golden(a, m, "click.png", "click.png")
+    finally:
+        m.stop()
+    return t_frame
+
+
+TESTS = {"init": test_init, "desktop": test_desktop, "typing": test_typing,
+         "click": test_click}
 
 
 def main():
@@ -88,6 +212,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--boots", type=int, default=1)
     ap.add_argument("--update-goldens", action="store_true")
+    ap.add_argument("--pngdiff", help="the screenshot suite's comparison tool")
     ap.add_argument("test", choices=sorted(TESTS))
     a = ap.parse_args()
     a.images = os.path.abspath(a.images)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -50,6 +51,8 @@ struct drv_input {
     drv_input_listener listener;
     drv_xkb *xkb;
     int epfd, tfd, ifd;
+    int wfd; /* eventfd: readable while libinput holds queued events (DEVICE_ADDED after
+              * adding devices is queued without making libinput's own fd readable) */
     int udev_stub; /* write udev entries ourselves */
     uint32_t next_id;
     struct li_dev *devs;
@@ -194,6 +197,15 @@ static int li_add_path(drv_input *in, const char *path, int quiet)
     ld->next = in->devs;
     in->devs = ld;
     return 0;
+}
+
+/* Makes the backend's fd readable when libinput queued events without making its own fd
+ * readable (device arrival), so that they come out of the next dispatch. */
+static void li_kick(drv_input *in)
+{
+    uint64_t one = 1;
+    if (write(in->wfd, &one, sizeof one) < 0 && errno != EAGAIN)
+        perror("libinput: eventfd write");
 }
 
 static void li_scan(drv_input *in)
@@ -341,6 +353,8 @@ static void li_close(drv_input *in)
         close(in->tfd);
     if (in->ifd >= 0)
         close(in->ifd);
+    if (in->wfd >= 0)
+        close(in->wfd);
     free(in);
 }
 
@@ -355,7 +369,7 @@ static int li_open(const drv_input_config *cfg, const drv_input_listener *listen
         snprintf(err->msg, sizeof err->msg, "out of memory");
         return -ENOMEM;
     }
-    in->epfd = in->tfd = in->ifd = -1;
+    in->epfd = in->tfd = in->ifd = in->wfd = -1;
     if (listener)
         in->listener = *listener;
     in->out_w = 1024;
@@ -377,7 +391,8 @@ static int li_open(const drv_input_config *cfg, const drv_input_listener *listen
     in->udev_stub = !drv_udevstub_udevd_running();
     in->epfd = epoll_create1(EPOLL_CLOEXEC);
     in->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (in->epfd < 0 || in->tfd < 0) {
+    in->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (in->epfd < 0 || in->tfd < 0 || in->wfd < 0) {
         int e = errno;
         snprintf(err->msg, sizeof err->msg, "libinput: epoll/timerfd: %s", strerror(e));
         li_close(in);
@@ -387,6 +402,8 @@ static int li_open(const drv_input_config *cfg, const drv_input_listener *listen
     epoll_ctl(in->epfd, EPOLL_CTL_ADD, libinput_get_fd(in->li), &ev);
     ev.data.u32 = 1;
     epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->tfd, &ev);
+    ev.data.u32 = 3;
+    epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->wfd, &ev);
     if (cfg->devices) {
         for (const char *const *p = cfg->devices; *p; p++)
             if (li_add_path(in, *p, 0) != 0) {
@@ -406,6 +423,7 @@ static int li_open(const drv_input_config *cfg, const drv_input_listener *listen
         if (!in->devs)
             fprintf(stderr, "libinput: no input devices yet (waiting for some to appear)\n");
     }
+    li_kick(in);
     *out = in;
     return 0;
 }
@@ -432,6 +450,8 @@ static int li_dispatch(drv_input *in)
         if (changed)
             li_scan(in);
     }
+    if (read(in->wfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+        perror("libinput: eventfd read");
     if (libinput_dispatch(in->li) != 0) {
         in->lost = 1;
         if (in->listener.lost)
