@@ -37,6 +37,7 @@
 #include "pr/loop.h"
 #include "pr/output.h"
 #include "pr/scenario.h"
+#include "os/init.h"
 
 /* Presentation types of the demo (the Lisp side will own this numbering). */
 enum { T_EXPR = 1, T_DOCUMENT, T_SYMBOL, T_COLOR, T_PALETTE };
@@ -673,19 +674,25 @@ static const char usage[] =
     "            [--size=WxH] [--scale=S] [--scenario=FILE] [--screenshot=OUT.png]\n"
     "            [--output-dir=DIR] [--double-buffer] [--check-damage] [--report-frames]\n"
     "            [--fullscreen] [--run]\n"
+    "            [--renderer=gl] (kms: GBM/EGL/GLES2 when Mesa can, else dumb buffers)\n"
     "Shows the demo desktop. Headless without --run draws one frame and exits.\n"
     "--scenario runs a script of input events (format: presentation/README.md).\n"
     "Flags take their value after '=' or as the next argument.\n";
 
 int main(int argc, char **argv)
 {
+    /* In the image kons is PID 1: init the machine; the desktop continues in a child. */
+    if (getpid() == 1)
+        os_init_pid1(&argc, &argv);
     const char *display = NULL, *input = NULL, *size = NULL, *scenario = NULL, *shot = NULL;
     const char *outdir = NULL, *scale_s = NULL;
     int run = 0, dbl = 0, a_check_damage = 0, a_report = 0, fullscreen = 0;
     static const struct { const char *name; const char **val; } opts_v[] = {
         {"display", NULL}, {"input", NULL}, {"size", NULL}, {"scenario", NULL},
-        {"screenshot", NULL}, {"output-dir", NULL}, {"scale", NULL}};
-    const char **vals[] = {&display, &input, &size, &scenario, &shot, &outdir, &scale_s};
+        {"screenshot", NULL}, {"output-dir", NULL}, {"scale", NULL}, {"renderer", NULL}};
+    const char *renderer = NULL; /* kms: "gl" prefers GBM/EGL/GLES2 (image branch) */
+    const char **vals[] = {&display, &input, &size, &scenario, &shot, &outdir, &scale_s,
+                           &renderer};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -804,6 +811,10 @@ int main(int argc, char **argv)
     drv_display_config cfg = {.width = w, .height = h, .scale = scale, .title = "Kons",
                               .app_id = "kons", .flags = (dbl ? DRV_DISPLAY_HEADLESS_DOUBLE : 0u) |
                                        (fullscreen ? DRV_DISPLAY_FULLSCREEN : 0u)};
+    if (!size && !strcmp(a.dops->name, "kms"))
+        cfg.width = cfg.height = 0; /* KMS: the display's preferred mode */
+    if (renderer && !strcmp(renderer, "gl"))
+        cfg.flags |= DRV_DISPLAY_PREFER_GL;
     drv_display_listener dl = {.data = &a, .configure = on_configure,
                                .close_requested = on_close, .frame_done = on_frame_done,
                                .lost = on_lost};
