@@ -34,6 +34,12 @@ struct pr_pane {
     double height; /* requested; 0 = fill */
     double x, y, w, h; /* on the desktop, set by layout */
     double sx, sy;     /* scroll position */
+    /* Scrolled since the last frame by pend_dy (whole pixels, vertical only): the frame
+     * may move the pixels already on screen instead of redrawing the pane. pend_full:
+     * the scroll cannot be done by moving pixels (horizontal, too far): the pane is
+     * damaged whole. */
+    double pend_dy;
+    int pend, pend_full;
     uint32_t bg;
     pr_output *out;
 };
@@ -56,6 +62,9 @@ struct pr_desktop {
     int32_t width, height;
     uint32_t bg;
     int draw_pointer;
+    int ptr_drawn;          /* the pointer is in the last frame, at ptr_x, ptr_y */
+    double ptr_x, ptr_y;
+    long blits;             /* scrolls done by moving pixels (statistics) */
     pr_window **wins;
     size_t nwins, cwins;
     pr_window *focus;
@@ -505,6 +514,21 @@ void pr_pane_rect(pr_pane *p, double *x, double *y, double *w, double *h)
     *h = p->h;
 }
 
+/* Adds the part of the damage inside the pane's content, moved by -dy, to the damage:
+ * pixels that were stale before a scroll are stale at their new place after the frame
+ * moves the pane's pixels. */
+static void shift_pane_damage(pr_pane *p, double dy)
+{
+    cairo_rectangle_int_t pr = {(int)floor(p->x), (int)floor(p->y),
+                                (int)ceil(p->w - PR_SCROLLBAR), (int)ceil(p->h)};
+    cairo_region_t *in = cairo_region_create_rectangle(&pr);
+    cairo_region_intersect(in, p->d->damage);
+    cairo_region_translate(in, 0, (int)-dy);
+    cairo_region_intersect_rectangle(in, &pr);
+    cairo_region_union(p->d->damage, in);
+    cairo_region_destroy(in);
+}
+
 void pr_pane_scroll_to(pr_pane *p, double x, double y)
 {
     double ew, eh;
@@ -514,9 +538,18 @@ void pr_pane_scroll_to(pr_pane *p, double x, double y)
     y = round(fmin(fmax(y, 0), maxy));
     if (x == p->sx && y == p->sy)
         return;
+    double dx = x - p->sx, dy = y - p->sy;
     p->sx = x;
     p->sy = y;
-    damage_pane(p);
+    if (dx == 0 && !p->pend_full && fabs(p->pend_dy + dy) < p->h / 2) {
+        p->pend = 1;
+        p->pend_dy += dy;
+        shift_pane_damage(p, dy);
+        pr_desktop_damage(p->d, p->x + p->w - PR_SCROLLBAR, p->y, PR_SCROLLBAR, p->h);
+    } else {
+        p->pend_full = 1;
+        damage_pane(p);
+    }
 }
 
 void pr_pane_scroll_by(pr_pane *p, double dx, double dy)
@@ -948,6 +981,95 @@ void pr_desktop_draw_all(pr_desktop *d, cairo_t *cr)
     cairo_restore(cr);
 }
 
+/* Whether a window above p's window covers part of the pane. */
+static int pane_obscured(pr_desktop *d, pr_pane *p)
+{
+    size_t i = 0;
+    while (i < d->nwins && d->wins[i] != p->win)
+        i++;
+    for (i++; i < d->nwins; i++) {
+        pr_window *w = d->wins[i];
+        if (w->x < p->x + p->w && w->x + w->w > p->x && w->y < p->y + p->h && w->y + w->h > p->y)
+            return 1;
+    }
+    return 0;
+}
+
+/* Moves the pixels of the rectangle (x, y, w, h) (device pixels) up by dy rows (down
+ * when dy < 0) inside an image surface: memmove per row, in the order that does not
+ * overwrite rows still to be moved. */
+static void move_rows(cairo_surface_t *s, int x, int y, int w, int h, int dy)
+{
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    int rows = h - abs(dy);
+    cairo_surface_flush(s);
+    if (dy > 0)
+        for (int r = 0; r < rows; r++)
+            memmove(data + (size_t)(y + r) * stride + x * 4, data + (size_t)(y + r + dy) * stride + x * 4, (size_t)w * 4);
+    else
+        for (int r = rows - 1; r >= 0; r--)
+            memmove(data + (size_t)(y + r - dy) * stride + x * 4, data + (size_t)(y + r) * stride + x * 4, (size_t)w * 4);
+    cairo_surface_mark_dirty(s);
+}
+
+static void scroll_pane(pr_desktop *d, pr_pane *p, const drv_display_frame *f, cairo_region_t *moved)
+{
+    double dy = p->pend_dy;
+    int ok = !p->pend_full && f->age == 1 && f->scale == floor(f->scale) &&
+             p->x == floor(p->x) && p->y == floor(p->y) && p->w == floor(p->w) &&
+             p->h == floor(p->h) && dy == floor(dy) && fabs(dy) < p->h && !pane_obscured(d, p);
+    cairo_format_t fmt = cairo_image_surface_get_format(f->surface);
+    if (fmt != CAIRO_FORMAT_RGB24 && fmt != CAIRO_FORMAT_ARGB32)
+        ok = 0;
+    double cw = p->w - PR_SCROLLBAR;
+    /* Clip to the desktop: a pane partly off screen is redrawn instead. */
+    if (p->x < 0 || p->y < 0 || p->x + cw > d->width || p->y + p->h > d->height || cw <= 0)
+        ok = 0;
+    if (ok) {
+        int sc = (int)f->scale;
+        move_rows(f->surface, (int)p->x * sc, (int)p->y * sc, (int)cw * sc, (int)p->h * sc,
+                  (int)dy * sc);
+        cairo_rectangle_int_t all = {(int)p->x, (int)p->y, (int)cw, (int)p->h};
+        cairo_region_union_rectangle(moved, &all);
+        /* The rows scrolled into view. */
+        if (dy > 0)
+            pr_desktop_damage(d, p->x, p->y + p->h - dy, cw, dy);
+        else
+            pr_desktop_damage(d, p->x, p->y, cw, -dy);
+        /* Things drawn over the pane's content in the last frame (the pointer, the
+         * window's resize grip) moved with the pixels: erase those copies, and draw
+         * them again where they are (their pixels were replaced). */
+        double ov[2][4] = {
+            {d->ptr_x - 2, d->ptr_y - 2, 16, 24},
+            {p->win->x + p->win->w - PR_RESIZE_GRIP, p->win->y + p->win->h - PR_RESIZE_GRIP,
+             PR_RESIZE_GRIP, PR_RESIZE_GRIP},
+        };
+        for (int k = d->ptr_drawn ? 0 : 1; k < 2; k++) {
+            pr_desktop_damage(d, ov[k][0], ov[k][1], ov[k][2], ov[k][3]);
+            double x0 = fmax(ov[k][0], p->x), x1 = fmin(ov[k][0] + ov[k][2], p->x + cw);
+            double y0 = fmax(ov[k][1] - dy, p->y), y1 = fmin(ov[k][1] + ov[k][3] - dy, p->y + p->h);
+            if (x1 > x0 && y1 > y0)
+                pr_desktop_damage(d, x0, y0, x1 - x0, y1 - y0);
+        }
+        d->blits++;
+    } else {
+        damage_pane(p);
+    }
+    p->pend = p->pend_full = 0;
+    p->pend_dy = 0;
+}
+
+static void scroll_panes(pr_desktop *d, const drv_display_frame *f, cairo_region_t *moved)
+{
+    for (size_t i = 0; i < d->nwins; i++)
+        for (size_t j = 0; j < d->wins[i]->npanes; j++) {
+            pr_pane *p = d->wins[i]->panes[j];
+            if (p->pend || p->pend_full)
+                scroll_pane(d, p, f, moved);
+        }
+}
+
 int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *disp)
 {
     check_editors(d);
@@ -956,6 +1078,11 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
     int r = ops->begin_frame(disp, &f);
     if (r < 0)
         return r;
+    /* Panes scrolled since the last frame: move their pixels when the buffer holds the
+     * last frame, else redraw them. `moved` is what the blits changed: damage for the
+     * other buffers (history), not to repaint in this one. */
+    cairo_region_t *moved = cairo_region_create();
+    scroll_panes(d, &f, moved);
     cairo_region_t *repaint = cairo_region_copy(d->damage);
     if (f.age <= 0 || f.age > HIST + 1) {
         cairo_rectangle_int_t all = {0, 0, d->width, d->height};
@@ -976,14 +1103,32 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
     for (int i = 0; i < n; i++) {
         cairo_rectangle_int_t rc;
         cairo_region_get_rectangle(repaint, i, &rc);
-        cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
         area += (double)rc.width * rc.height;
     }
-    cairo_clip(cr);
-    cairo_rectangle_int_t ext;
-    cairo_region_get_extents(repaint, &ext);
-    if (n > 0)
+    if (n > 0 && n <= 8) {
+        /* A few rectangles (a key's line, a scroll's strip, the pointer): draw each on
+         * its own, so that only the records meeting it are visited and drawn. */
+        for (int i = 0; i < n; i++) {
+            cairo_rectangle_int_t rc;
+            cairo_region_get_rectangle(repaint, i, &rc);
+            cairo_save(cr);
+            cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
+            cairo_clip(cr);
+            draw_region(d, cr, &rc);
+            cairo_restore(cr);
+        }
+    } else if (n > 8) {
+        /* Many rectangles: one pass over their extents, clipped to the region. */
+        for (int i = 0; i < n; i++) {
+            cairo_rectangle_int_t rc;
+            cairo_region_get_rectangle(repaint, i, &rc);
+            cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
+        }
+        cairo_clip(cr);
+        cairo_rectangle_int_t ext;
+        cairo_region_get_extents(repaint, &ext);
         draw_region(d, cr, &ext);
+    }
     cairo_destroy(cr);
     /* Damage in device pixels, rounded outward. */
     drv_rect stack_rects[64], *rects = n <= 64 ? stack_rects : malloc(n * sizeof *rects);
@@ -1004,8 +1149,13 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
     if (d->hist[HIST - 1])
         cairo_region_destroy(d->hist[HIST - 1]);
     memmove(d->hist + 1, d->hist, (HIST - 1) * sizeof *d->hist);
+    cairo_region_union(d->damage, moved);
+    cairo_region_destroy(moved);
     d->hist[0] = d->damage;
     d->damage = cairo_region_create();
+    d->ptr_drawn = d->draw_pointer;
+    d->ptr_x = d->px;
+    d->ptr_y = d->py;
     d->last_area = area;
     d->last_rects = n;
     return r;
