@@ -119,5 +119,6 @@ int main(void)
         pr_text_free(t);
     }
     pr_editor_free(e);
+    pr_text_release_caches();
     return check_report();
 }
