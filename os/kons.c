@@ -310,10 +310,17 @@ static void handle_events(app *a)
             }
             break;
         case PR_EV_BUTTON:
-            if (ev.input.button.state != DRV_BUTTON_PRESSED || ev.hit.record == PR_NONE)
+            if (ev.input.button.state != DRV_BUTTON_PRESSED || !a->listener)
                 break;
-            if (!a->listener)
+            if (ev.hit.record == PR_NONE) {
+                /* A click on the input line puts its cursor there. */
+                const pr_rec *r = pr_output_rec(pr_pane_output(a->listener), a->ed_rec);
+                if (ev.pane == pr_pane_id(a->listener) && r && ev.x >= r->box.x0 &&
+                    ev.x < r->box.x1 && ev.y >= r->box.y0 && ev.y < r->box.y1)
+                    pr_editor_set_cursor(a->ed, pr_editor_index_at(a->ed, a->text, r->style,
+                                                                    ev.x - r->box.x0), 0);
                 break;
+            }
             if (ev.input.button.button == DRV_BTN_LEFT) {
                 /* As CLIM's accept: a click on a presentation gives its object as input. */
                 if (ev.hit.object > 0 && (size_t)ev.hit.object < NOBJ)
