@@ -913,7 +913,6 @@ out:
     a.dops->close(a.disp);
     pr_loop_free(a.loop);
     pr_text_free(a.text);
-    pr_text_release_caches();
     pr_scenario_free(sc);
     return status;
 }

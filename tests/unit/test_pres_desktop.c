@@ -195,6 +195,5 @@ int main(void)
     pr_desktop_free(desk);
     ops->close(disp);
     pr_text_free(text);
-    pr_text_release_caches();
     return check_report();
 }

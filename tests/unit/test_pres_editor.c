@@ -119,6 +119,5 @@ int main(void)
         pr_text_free(t);
     }
     pr_editor_free(e);
-    pr_text_release_caches();
     return check_report();
 }

@@ -47,11 +47,6 @@ PangoLayout *pr_text_layout(pr_text *t, int style, const char *utf8, int len);
 void pr_text_metrics(pr_text *t, int style, double *ascent, double *height);
 PangoContext *pr_text_context(pr_text *t);
 
-/* At exit, after every Cairo and Pango object is gone: empties Cairo's global font
- * caches (which keep the last fonts, and through them the font map, alive) and
- * fontconfig's, so leak checkers see a clean exit. Nothing may draw text afterwards. */
-void pr_text_release_caches(void);
-
 /* Sets rgba as the Cairo source colour. */
 void pr_set_rgba(cairo_t *cr, uint32_t rgba);
 
