@@ -6,7 +6,8 @@
  * until the output is truncated or cleared, so the Lisp side can hold record ids as
  * plain integers. Records are appended in output order: a record's children have
  * greater ids than the group itself, and a group's bounding box is the union of its
- * children's, fixed when the group is closed.
+ * children's, fixed when the group is closed (it moves only if a taller run later on
+ * the same line lowers the line's baseline: runs on a line share one baseline).
  *
  * Coordinates are the pane's *document* coordinates in logical pixels: (0,0) is the top
  * left of the output; the pane's viewport scrolls over them.
