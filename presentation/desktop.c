@@ -1070,6 +1070,29 @@ static void scroll_panes(pr_desktop *d, const drv_display_frame *f, cairo_region
         }
 }
 
+/* Adds a damage rectangle to the path, rounded outward to whole device pixels: at a
+ * fractional scale a logical edge falls inside a device pixel, and an antialiased clip
+ * edge there would blend the old frame into the new one. The same rounding makes the
+ * rectangles handed to end_frame. */
+static void clip_path(cairo_t *cr, const cairo_rectangle_int_t *rc, double s)
+{
+    double x0 = floor(rc->x * s) / s, y0 = floor(rc->y * s) / s;
+    double x1 = ceil((rc->x + rc->width) * s) / s, y1 = ceil((rc->y + rc->height) * s) / s;
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+}
+
+/* The logical rectangle that covers a clip_path: one more pixel around when the scale
+ * is fractional (for culling windows and records only). */
+static void widen(cairo_rectangle_int_t *rc, double s)
+{
+    if (s == floor(s))
+        return;
+    rc->x -= 1;
+    rc->y -= 1;
+    rc->width += 2;
+    rc->height += 2;
+}
+
 int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *disp)
 {
     check_editors(d);
@@ -1112,8 +1135,9 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
             cairo_rectangle_int_t rc;
             cairo_region_get_rectangle(repaint, i, &rc);
             cairo_save(cr);
-            cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
+            clip_path(cr, &rc, f.scale);
             cairo_clip(cr);
+            widen(&rc, f.scale);
             draw_region(d, cr, &rc);
             cairo_restore(cr);
         }
@@ -1122,11 +1146,12 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
         for (int i = 0; i < n; i++) {
             cairo_rectangle_int_t rc;
             cairo_region_get_rectangle(repaint, i, &rc);
-            cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
+            clip_path(cr, &rc, f.scale);
         }
         cairo_clip(cr);
         cairo_rectangle_int_t ext;
         cairo_region_get_extents(repaint, &ext);
+        widen(&ext, f.scale);
         draw_region(d, cr, &ext);
     }
     cairo_destroy(cr);
