@@ -137,25 +137,31 @@ int ck_sb_probe(drv_blk *d, struct ck_probe *out)
                  (unsigned long long)bytes, CK_SB_RESERVED_BYTES);
         return 0;
     }
+    /* The two slots first (8 KiB); the whole first MiB only when neither holds a valid
+     * copy, to tell a blank disk from a foreign one. */
     uint8_t *head = malloc(CK_SB_RESERVED_BYTES);
     if (!head)
         return -ENOMEM;
-    int err = drv_blk_pread(d, 0, head, CK_SB_RESERVED_BYTES);
+    int err = 0;
+    for (int i = 0; i < 2 && !err; i++)
+        err = drv_blk_pread(d, slot_offset[i], head + slot_offset[i], CK_SB_SLOT_BYTES);
+    struct ck_sb sb[2];
+    int res[2];
+    for (int i = 0; i < 2 && !err; i++) {
+        res[i] = ck_sb_decode(head + slot_offset[i], &sb[i]);
+        sb[i].slot = i;
+        out->valid[i] = res[i] == 0;
+    }
+    if (!err && !out->valid[0] && !out->valid[1])
+        err = drv_blk_pread(d, 0, head, CK_SB_RESERVED_BYTES);
     if (err < 0) {
         snprintf(out->reason, sizeof out->reason, "cannot read the superblocks: %s",
                  strerror(-err));
         free(head);
         return err;
     }
-    struct ck_sb sb[2];
-    int res[2];
-    for (int i = 0; i < 2; i++) {
-        res[i] = ck_sb_decode(head + slot_offset[i], &sb[i]);
-        sb[i].slot = i;
-        out->valid[i] = res[i] == 0;
-    }
     size_t nz = 0;
-    bool zero = all_zero(head, CK_SB_RESERVED_BYTES, &nz);
+    bool zero = !out->valid[0] && !out->valid[1] && all_zero(head, CK_SB_RESERVED_BYTES, &nz);
     free(head);
 
     if (out->valid[0] && out->valid[1] && memcmp(sb[0].uuid, sb[1].uuid, 16) != 0) {

@@ -8,13 +8,26 @@ screenshots flaky), a fixed background and no idle fade, and clients ask for ful
 --shell=kiosk-shell.so tries the kiosk shell anyway (for a Weston that maps without a seat).
 
   weston_test.py screenshot --golden G.png --out OUT.png [--update] -- CLIENT ARGS...
-      start Weston, run the client until it says "shown 2", take Weston's screenshot
+      start Weston, run the client until it is ready (--ready=line:PREFIX, default
+      "line:shown 2": a line of its stdout; --ready=stable: two screenshots in a row
+      identical and not the bare background, for clients that print nothing), take Weston's screenshot
       (weston-screenshooter), compare it with the golden (per-channel tolerance, a maximum
       share of differing pixels; a diff image OUT-diff.png on failure). --update writes
       the golden instead of comparing: the only way goldens change (look at it first).
   weston_test.py kill -- CLIENT ARGS...
       start Weston and the client, kill Weston once a frame is shown, and check that the
       client exits by itself (no signal, no hang) with a message naming the compositor.
+  weston_test.py input -- CLIENT ARGS...
+      real input end to end: Weston's X11 backend on an Xvfb server gives the compositor a
+      seat; xdotool moves, clicks, scrolls, types and holds a key on the X server; the
+      client (wl_client) must report each of them, translated by the compositor's keymap,
+      and key repeats. Skipped (77) without Xvfb or xdotool.
+  weston_test.py decorations -- CLIENT ARGS...
+      the title bar the Wayland display draws itself (Weston's desktop shell offers no
+      server-side decorations): on the X11 backend with Xvfb, find the bar in a screenshot,
+      drag it (the window must move by the drag), double-click it (maximized: the client
+      must be configured to the output size less the bar), then click its close box (the
+      client must report "close requested" and exit 0).
   weston_test.py nodisplay -- CLIENT ARGS...
       run the client with no compositor: it must fail with a clear message, exit code 1.
 
@@ -100,8 +113,31 @@ def compare(actual, golden, diff_path):
     return None
 
 
+class Xvfb:
+    """A private X server (a free display number chosen by Xvfb itself)."""
+    def __init__(self):
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(['Xvfb', '-displayfd', str(w), '-screen', '0', '1024x768x24',
+                                      '-nolisten', 'tcp'], pass_fds=(w,),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r) as f:
+            num = f.readline().strip()
+        if not num:
+            raise RuntimeError('Xvfb did not start')
+        self.display = ':' + num
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class Weston:
-    def __init__(self, width=640, height=480, shell='desktop-shell.so', scale=1):
+    def __init__(self, width=640, height=480, shell='desktop-shell.so', scale=1, x11=None):
         self.dir = tempfile.mkdtemp(prefix='kons-weston-')
         os.chmod(self.dir, 0o700)
         ini = os.path.join(self.dir, 'weston.ini')
@@ -112,12 +148,14 @@ class Weston:
         self.socket = f'kons-test-{os.getpid()}'
         self.env = dict(os.environ, XDG_RUNTIME_DIR=self.dir, WAYLAND_DISPLAY=self.socket)
         self.env.pop('DISPLAY', None)
+        wenv = dict(self.env, DISPLAY=x11) if x11 else self.env
         self.log = open(os.path.join(self.dir, 'weston.log'), 'w')
+        backend = 'x11-backend.so' if x11 else 'headless-backend.so'
         self.proc = subprocess.Popen(
-            ['weston', f'--config={ini}', '--backend=headless-backend.so', '--use-pixman',
+            ['weston', f'--config={ini}', f'--backend={backend}', '--use-pixman',
              f'--width={width}', f'--height={height}', f'--socket={self.socket}',
              f'--shell={shell}', f'--scale={scale}', '--idle-time=0', '--debug'],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+            env=wenv, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
         path = os.path.join(self.dir, self.socket)
         deadline = time.monotonic() + 15
         while not os.path.exists(path):
@@ -154,7 +192,13 @@ class Weston:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+LSAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lsan.supp')
+
+
 def start_client(cmd, env):
+    # Sanitized builds: ignore fontconfig's process-lifetime caches (tests/lsan.supp).
+    env = dict(env)
+    env.setdefault('LSAN_OPTIONS', f'suppressions={os.path.normpath(LSAN_SUPP)}')
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -178,14 +222,240 @@ def wait_line(proc, prefix, timeout=30):
     return lines, False
 
 
+def wait_ready(weston, client, ready, timeout=40):
+    """Wait until the client is ready; returns (ok, log lines)."""
+    if ready.startswith('line:'):
+        lines, ok = wait_line(client, ready[5:], timeout)
+        return ok, lines
+    # stable: the picture stops changing (and is not Weston's empty background)
+    prev, bare = None, None
+    deadline = time.monotonic() + timeout
+    shot = os.path.join(weston.dir, 'ready.png')
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if client.poll() is not None:
+            return False, [f'client exited with status {client.returncode}']
+        weston.screenshot(shot)
+        _, _, px = png_read(shot)
+        if bare is None:
+            bare = px[:3]
+        if px == prev and any(px[i:i + 3] != bare for i in range(0, len(px), 3 * 997)):
+            return True, []
+        prev = px
+    return False, ['the picture never settled']
+
+
+def input_test(cmd, a):
+    if not shutil.which('Xvfb') or not shutil.which('xdotool'):
+        print('Xvfb or xdotool missing (images/debian-packages, set test): skipped')
+        return 77
+    xvfb = Xvfb()
+    weston = client = None
+    try:
+        weston = Weston(640, 480, a.shell, 1, x11=xvfb.display)
+        xenv = dict(os.environ, DISPLAY=xvfb.display)
+        win = weston_x_window(xenv)
+        # Put the X pointer inside Weston's window before the client maps, so Weston's
+        # pointer starts where X's is (otherwise it starts at 0,0 and the first motions
+        # come out offset).
+        subprocess.run(['xdotool', 'mousemove', '--window', win, '320', '240'], env=xenv,
+                       check=True, timeout=20)
+        time.sleep(0.3)
+        client = start_client(cmd, weston.env)
+        lines, ok = wait_line(client, 'shown 1')
+        if not ok:
+            print('\n'.join(lines))
+            print('FAIL: the client showed no frame')
+            print(weston.log_tail())
+            return 1
+        def xdo(*args):
+            # One action at a time: the X11 backend drops motion that arrives in a burst.
+            if args[0] == 'mousemove':
+                args = ('mousemove', '--window', win) + args[1:]
+            subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
+            time.sleep(0.25)
+        # Positions relative to Weston's X window are output coordinates, and those of the
+        # full-screen client's surface.
+        xdo('mousemove', '100', '120')
+        xdo('mousemove', '200', '150')
+        xdo('click', '1')
+        xdo('click', '5')                      # wheel down
+        xdo('type', '--delay', '60', 'hi')
+        xdo('key', 'shift+a')
+        xdo('key', 'Return')
+        xdo('keydown', 'b')
+        time.sleep(1.2)                        # > Weston's repeat delay (400 ms)
+        xdo('keyup', 'b')
+        time.sleep(0.5)
+        client.terminate()
+        out, err = client.communicate(timeout=10)
+        got = lines + out.splitlines()
+        print('\n'.join(got))
+        expect = [
+            ('keyboard added', lambda l: l == 'input device-added wayland keyboard'),
+            ('pointer added', lambda l: l == 'input device-added wayland pointer'),
+            ('pointer moved to 200,150', lambda l: l == 'input pointer 200.0 150.0'),
+            ('left button pressed', lambda l: l == 'input button 0x110 1'),
+            ('left button released', lambda l: l == 'input button 0x110 0'),
+            ('scrolled down', lambda l: l.startswith('input axis') and float(l.split()[3]) > 0),
+            ('typed h', lambda l: l.startswith('input key 35 ') and l.endswith('state 1 text "h"')),
+            ('typed i', lambda l: l.startswith('input key 23 ') and l.endswith('state 1 text "i"')),
+            ('shift+a gives A', lambda l: l.startswith('input key 30 ') and l.endswith('state 1 text "A"')),
+            ('Return', lambda l: l.startswith('input key 28 sym 0xff0d state 1')),
+            ('b repeats', lambda l: l.startswith('input key 48 ') and ' state 2 ' in l),
+        ]
+        missing = [name for name, test in expect if not any(test(l) for l in got)]
+        if missing:
+            print('FAIL: missing: ' + ', '.join(missing))
+            return 1
+        repeats = sum(1 for l in got if l.startswith('input key 48 ') and ' state 2 ' in l)
+        print(f'all input arrived; {repeats} repeats of a held key')
+        return 0
+    finally:
+        if client and client.poll() is None:
+            client.kill()
+            client.wait()
+        if weston:
+            weston.cleanup()
+        xvfb.stop()
+
+
+def weston_x_window(xenv):
+    """The X window of Weston's X11 output: pointer positions are given relative to it,
+    so they are output coordinates wherever the X server put the window."""
+    r = subprocess.run(['xdotool', 'search', '--sync', '--classname', 'weston'],
+                       env=xenv, capture_output=True, text=True, timeout=20)
+    return r.stdout.split()[0]
+
+
+BAR_ACTIVE = (43, 61, 92)   # the active title bar colour of drivers/display/wayland
+
+
+def find_bar(path):
+    """Top-left corner and width of the first run of title-bar pixels, or None."""
+    w, h, px = png_read(path)
+    for y in range(h):
+        row = px[y * w * 3:(y + 1) * w * 3]
+        for x in range(w):
+            if all(abs(row[3 * x + k] - BAR_ACTIVE[k]) <= 2 for k in range(3)):
+                n = x
+                while n < w and all(abs(row[3 * n + k] - BAR_ACTIVE[k]) <= 2 for k in range(3)):
+                    n += 1
+                if n - x >= 100:
+                    return x, y, n - x
+    return None
+
+
+def decorations_test(cmd, a):
+    if not shutil.which('Xvfb') or not shutil.which('xdotool'):
+        print('Xvfb or xdotool missing (images/debian-packages, set test): skipped')
+        return 77
+    xvfb = Xvfb()
+    weston = client = None
+    try:
+        weston = Weston(800, 600, a.shell, 1, x11=xvfb.display)
+        xenv = dict(os.environ, DISPLAY=xvfb.display)
+        win = weston_x_window(xenv)
+        subprocess.run(['xdotool', 'mousemove', '--window', win, '400', '300'], env=xenv,
+                       check=True, timeout=20)   # Weston's pointer starts where X's is
+        time.sleep(0.3)
+        client = start_client(cmd, weston.env)
+        lines, ok = wait_line(client, 'shown 2')
+        if not ok:
+            print('FAIL: the client showed no frame')
+            return 1
+        def xdo(*args):
+            if args[0] == 'mousemove':
+                args = ('mousemove', '--window', win) + args[1:]
+            subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
+            time.sleep(0.3)
+        # Activate the window (a click in it) so the bar has its active colour.
+        xdo('mousemove', '400', '300')
+        xdo('click', '1')
+        shot = os.path.join(weston.dir, 'deco.png')
+        weston.screenshot(shot)
+        bar = find_bar(shot)
+        if not bar:
+            print('FAIL: no title bar on screen')
+            return 1
+        bx, by, bw = bar
+        print(f'title bar at {bx},{by}, {bw} wide')
+        # Drag by the title: the window follows the pointer.
+        xdo('mousemove', str(bx + 60), str(by + 10))
+        xdo('mousedown', '1')
+        time.sleep(1.0)   # the client must see the press and ask for the move first
+        for step in (1, 2, 3, 4):
+            xdo('mousemove', str(bx + 60 + 15 * step), str(by + 10 + 10 * step))
+        # Motion once more, late: a grab the compositor started late still sees it.
+        time.sleep(1.0)
+        xdo('mousemove', str(bx + 121), str(by + 51))
+        xdo('mousemove', str(bx + 120), str(by + 50))
+        xdo('mouseup', '1')
+        def bar_when(cond, seconds=8):
+            # The compositor and the client take their time on a loaded machine: poll.
+            deadline = time.monotonic() + seconds
+            while True:
+                weston.screenshot(shot)
+                b = find_bar(shot)
+                if (b and cond(b)) or time.monotonic() > deadline:
+                    return b
+                time.sleep(0.3)
+        moved = bar_when(lambda b: b[:2] != (bx, by))
+        print(f'after the drag: {moved}')
+        if not moved or (moved[0] - bx, moved[1] - by) != (60, 40):
+            print('FAIL: the window did not move with the drag of its title bar')
+            client.kill()
+            out, err = client.communicate()
+            print(out[-3000:], err[-6000:])
+            return 1
+        bx, by = moved[0], moved[1]
+        # A double click on the title maximizes: the compositor sizes the window to the
+        # 800x600 output, so the content is 800 x (600 - bar) and the client is told.
+        xdo('mousemove', str(bx + 60), str(by + 10))
+        xdo('click', '--repeat', '2', '--delay', '80', '1')
+        maxed = bar_when(lambda b: b[:3] == (0, 0, 800))
+        print(f'after the double click: {maxed}')
+        if not maxed or maxed[:3] != (0, 0, 800):
+            print('FAIL: a double click on the title did not maximize the window')
+            return 1
+        bx, by, bw = maxed
+        # The close box is the rightmost square of the bar.
+        xdo('mousemove', str(bx + bw - 14), str(by + 14))
+        xdo('click', '1')
+        try:
+            out, err = client.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            print('FAIL: the client did not close')
+            return 1
+        print(out.strip())
+        if 'configure 800 572 1' not in out:
+            print('FAIL: the client was not told its maximized size (800x572)')
+            return 1
+        if 'close requested' not in out or client.returncode != 0:
+            print(f'FAIL: no close request (exit status {client.returncode})')
+            print(err[-4000:])
+            return 1
+        print('title bar: drag moved the window, double click maximized it, the close box closed it')
+        return 0
+    finally:
+        if client and client.poll() is None:
+            client.kill()
+            client.wait()
+        if weston:
+            weston.cleanup()
+        xvfb.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['screenshot', 'kill', 'nodisplay'])
+    ap.add_argument('mode', choices=['screenshot', 'kill', 'input', 'decorations', 'nodisplay'])
     ap.add_argument('--golden')
     ap.add_argument('--out')
     ap.add_argument('--update', action='store_true')
     ap.add_argument('--size', default='640x480')
     ap.add_argument('--shell', default='desktop-shell.so')
+    ap.add_argument('--ready', default='line:shown 2')
+    ap.add_argument('--pngdiff', help='the comparison tool (tests/screenshots/pngdiff.c)')
     ap.add_argument('--scale', type=int, default=1, help='output scale (HiDPI)')
     argv = sys.argv[1:]
     if '--' not in argv:
@@ -208,13 +478,17 @@ def main():
     if not shutil.which('weston') or not shutil.which('weston-screenshooter'):
         print('weston or weston-screenshooter missing: skipped')
         return 77
+    if a.mode == 'input':
+        return input_test(cmd, a)
+    if a.mode == 'decorations':
+        return decorations_test(cmd, a)
     w, h = (int(v) for v in a.size.split('x'))
     weston = Weston(w, h, a.shell, a.scale)
     client = None
     try:
         client = start_client(cmd, weston.env)
         if a.mode == 'screenshot':
-            lines, ok = wait_line(client, 'shown 2')
+            ok, lines = wait_ready(weston, client, a.ready)
             print('\n'.join(lines))
             if not ok:
                 print('FAIL: the client showed no frame; its stderr:', client.stderr.read() if client.poll() is not None else '')
@@ -229,14 +503,19 @@ def main():
             if not os.path.exists(a.golden):
                 print(f'FAIL: no golden {a.golden}; create it with --update after looking at {shot}')
                 return 1
-            why = compare(shot, a.golden, os.path.splitext(shot)[0] + '-diff.png')
+            diff = os.path.splitext(shot)[0] + '-diff.png'
+            if a.pngdiff:
+                r = subprocess.run([a.pngdiff, a.golden, shot, diff], capture_output=True, text=True)
+                why = None if r.returncode == 0 else (r.stdout + r.stderr).strip() or f'pngdiff failed ({r.returncode})'
+            else:
+                why = compare(shot, a.golden, diff)
             if why:
                 print(f'FAIL: {shot} vs {a.golden}: {why}')
                 return 1
             print(f'screenshot matches {a.golden}')
             return 0
         # kill: the compositor dies under the client.
-        lines, ok = wait_line(client, 'shown 1')
+        ok, lines = wait_ready(weston, client, 'line:shown 1' if a.ready == 'line:shown 2' else a.ready)
         print('\n'.join(lines))
         if not ok:
             print('FAIL: the client showed no frame')

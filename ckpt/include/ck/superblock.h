@@ -69,7 +69,7 @@ struct ck_probe {
     char reason[200];        /* one line: why the disk is in this state */
 };
 
-/* Examine d (reads only its first MiB). Returns 0 and fills *out, or a negative errno
+/* Examine d (reads the two slots, and the first MiB only when neither is valid). Returns 0 and fills *out, or a negative errno
  * when the disk cannot be read (then *out says FOREIGN with the error as reason). */
 int ck_sb_probe(drv_blk *d, struct ck_probe *out);
 

@@ -6,9 +6,12 @@
  * Scale: wp_fractional_scale_v1 + wp_viewporter when the compositor offers both (buffers
  * at round(logical * scale), viewport destination = logical size); otherwise the integer
  * wl_output scale of the outputs the surface is on (wl_surface.set_buffer_scale).
- * Decorations: server-side through xdg-decoration when offered; otherwise the window has
- * none (Kons draws its own window frames inside its desktop; Weston's kiosk shell shows
- * the window full screen).
+ * Decorations: server-side through xdg-decoration when the compositor offers it;
+ * otherwise our own title bar (a subsurface above the content: title, close box; a press
+ * moves the window, a double click maximizes, the right button opens the compositor's
+ * window menu; the seat input forwards presses through wl-deco.h). The window geometry
+ * then includes the bar, so the compositor's sizes are the bar plus the content. Full
+ * screen hides it.
  *
  * Protocol event handlers only record state and set `notify_*` flags; the listener is
  * called from dispatch (deliver), never from open/begin_frame/end_frame, as drv/display.h
@@ -32,9 +35,14 @@
 #include "viewporter-client-protocol.h"
 #include "xdg-decoration-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
+#include "wl-deco.h"
+
+#include <linux/input-event-codes.h>
+#include <time.h>
 
 #define MAX_OUTPUTS 16
 #define NBUF 3
+#define TITLE_H 28     /* own title bar height, logical pixels */
 
 struct shm_buf {
     struct wl_buffer *buffer;
@@ -72,6 +80,17 @@ struct drv_display {
     struct xdg_surface *xs;
     struct xdg_toplevel *top;
     struct wl_callback *frame_cb;
+    /* Own decorations (when the compositor draws none). */
+    struct wl_subcompositor *subcomp;
+    struct wl_surface *bar;
+    struct wl_subsurface *bar_sub;
+    struct shm_buf bar_buf;
+    bool csd;                  /* we decorate (no server-side decorations) */
+    bool fullscreen, maximized, activated;
+    bool pend_fullscreen, pend_maximized, pend_activated;
+    uint64_t last_press_ms;
+    char title[128];
+    struct drv_wl_deco deco_iface;
     struct output out[MAX_OUTPUTS];
     int nout;
 
@@ -108,13 +127,17 @@ static int32_t int_scale(drv_display *d)
 
 static bool fractional(drv_display *d) { return d->fs && d->viewport && d->frac120; }
 
+static void bar_draw(drv_display *d);
+
 static void update_scale(drv_display *d)
 {
     double s = fractional(d) ? d->frac120 / 120.0 : (double)int_scale(d);
     if (s != d->scale) {
         d->scale = s;
-        if (d->configured)
+        if (d->configured) {
             d->notify_configure = true;
+            bar_draw(d);
+        }
     }
 }
 
@@ -212,6 +235,111 @@ static int buf_create(drv_display *d, struct shm_buf *b, int32_t w, int32_t h)
     return 0;
 }
 
+
+/* ---- own decorations ---- */
+
+static bool bar_visible(drv_display *d) { return d->csd && d->bar && !d->fullscreen; }
+
+/* Draw the title bar for the current size, scale and activation, and commit it (a
+ * synchronized subsurface: it appears with the next commit of the window). */
+static void bar_draw(drv_display *d)
+{
+    if (!d->bar)
+        return;
+    if (!bar_visible(d) || d->w <= 0) {
+        wl_surface_attach(d->bar, NULL, 0, 0);
+        wl_surface_commit(d->bar);
+        return;
+    }
+    int32_t bs = (int32_t)(d->scale + 0.999);   /* integer buffer scale, rounded up */
+    if (bs < 1)
+        bs = 1;
+    struct shm_buf old = d->bar_buf;
+    memset(&d->bar_buf, 0, sizeof d->bar_buf);
+    if (buf_create(d, &d->bar_buf, d->w * bs, TITLE_H * bs) < 0) {
+        d->bar_buf = old;
+        return;
+    }
+    cairo_t *cr = cairo_create(d->bar_buf.cs);
+    cairo_scale(cr, bs, bs);
+    double w = d->w;
+    if (d->activated)
+        cairo_set_source_rgb(cr, 0.17, 0.24, 0.36);
+    else
+        cairo_set_source_rgb(cr, 0.42, 0.45, 0.50);
+    cairo_paint(cr);
+    /* The close box: an X in the rightmost square. */
+    cairo_set_source_rgb(cr, 0.92, 0.92, 0.92);
+    cairo_set_line_width(cr, 2);
+    double c = w - TITLE_H / 2.0, r = 5;
+    cairo_move_to(cr, c - r, TITLE_H / 2.0 - r);
+    cairo_line_to(cr, c + r, TITLE_H / 2.0 + r);
+    cairo_move_to(cr, c + r, TITLE_H / 2.0 - r);
+    cairo_line_to(cr, c - r, TITLE_H / 2.0 + r);
+    cairo_stroke(cr);
+    /* The title, clipped before the close box. */
+    cairo_rectangle(cr, 0, 0, w - TITLE_H - 4, TITLE_H);
+    cairo_clip(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 13);
+    cairo_move_to(cr, 10, TITLE_H / 2.0 + 5);
+    cairo_show_text(cr, d->title);
+    cairo_destroy(cr);
+    cairo_surface_flush(d->bar_buf.cs);
+    wl_surface_set_buffer_scale(d->bar, bs);
+    wl_surface_attach(d->bar, d->bar_buf.buffer, 0, 0);
+    wl_surface_damage(d->bar, 0, 0, INT32_MAX, INT32_MAX);
+    wl_surface_commit(d->bar);
+    buf_free(&old);   /* replaced by the new buffer in the same commit */
+}
+
+/* The window geometry and the bar's place follow the decoration state. */
+static void bar_layout(drv_display *d)
+{
+    if (d->csd && !d->bar && d->subcomp) {
+        d->bar = wl_compositor_create_surface(d->comp);
+        d->bar_sub = wl_subcompositor_get_subsurface(d->subcomp, d->bar, d->surf);
+        wl_subsurface_set_position(d->bar_sub, 0, -TITLE_H);
+    }
+    if (bar_visible(d))
+        xdg_surface_set_window_geometry(d->xs, 0, -TITLE_H, d->w, d->h + TITLE_H);
+    else if (d->w > 0)
+        xdg_surface_set_window_geometry(d->xs, 0, 0, d->w, d->h);
+    bar_draw(d);
+}
+
+static struct wl_surface *deco_surface(drv_display *d) { return bar_visible(d) ? d->bar : NULL; }
+
+static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t time_ms,
+                       uint32_t button, double x, double y)
+{
+    if (!bar_visible(d) || d->lost)
+        return;
+    if (button == BTN_RIGHT) {
+        xdg_toplevel_show_window_menu(d->top, seat, serial, (int32_t)x, (int32_t)y - TITLE_H);
+        return;
+    }
+    if (button != BTN_LEFT)
+        return;
+    if (x >= d->w - TITLE_H) {
+        d->notify_close = true;   /* delivered at the end of this dispatch */
+        return;
+    }
+    /* Double click by the events' own times (milliseconds, wrapping), not by when we
+     * happen to read them. */
+    uint32_t ms = time_ms;
+    if (d->last_press_ms && (uint32_t)(ms - (uint32_t)d->last_press_ms) < 400) {
+        if (d->maximized)
+            xdg_toplevel_unset_maximized(d->top);
+        else
+            xdg_toplevel_set_maximized(d->top);
+        d->last_press_ms = 0;
+        return;
+    }
+    d->last_press_ms = ms ? ms : 1;
+    xdg_toplevel_move(d->top, seat, serial);
+}
+
 /* ---- protocol listeners ---- */
 
 static void wm_ping(void *data, struct xdg_wm_base *wm, uint32_t serial)
@@ -225,9 +353,15 @@ static void xs_configure(void *data, struct xdg_surface *xs, uint32_t serial)
 {
     drv_display *d = data;
     xdg_surface_ack_configure(xs, serial);
+    bool states_changed = d->fullscreen != d->pend_fullscreen ||
+                          d->maximized != d->pend_maximized || d->activated != d->pend_activated;
+    d->fullscreen = d->pend_fullscreen;
+    d->maximized = d->pend_maximized;
+    d->activated = d->pend_activated;
     int32_t w = d->pend_w > 0 ? d->pend_w : d->w;
     int32_t h = d->pend_h > 0 ? d->pend_h : d->h;
-    if (!d->configured || w != d->w || h != d->h) {
+    bool resized = !d->configured || w != d->w || h != d->h;
+    if (resized) {
         d->w = w;
         d->h = h;
         d->notify_configure = true;
@@ -238,6 +372,8 @@ static void xs_configure(void *data, struct xdg_surface *xs, uint32_t serial)
         wl_surface_set_opaque_region(d->surf, r);
         wl_region_destroy(r);
     }
+    if (d->csd && (resized || states_changed || !d->bar))
+        bar_layout(d);
     d->configured = true;
 }
 
@@ -247,6 +383,19 @@ static void top_configure(void *data, struct xdg_toplevel *t, int32_t w, int32_t
                           struct wl_array *states)
 {
     drv_display *d = data;
+    d->pend_fullscreen = d->pend_maximized = d->pend_activated = false;
+    uint32_t *st;
+    wl_array_for_each(st, states) {
+        if (*st == XDG_TOPLEVEL_STATE_FULLSCREEN)
+            d->pend_fullscreen = true;
+        else if (*st == XDG_TOPLEVEL_STATE_MAXIMIZED)
+            d->pend_maximized = true;
+        else if (*st == XDG_TOPLEVEL_STATE_ACTIVATED)
+            d->pend_activated = true;
+    }
+    /* The compositor sizes the window geometry: our bar is part of it. */
+    if (h > 0 && d->csd && !d->pend_fullscreen)
+        h = h > TITLE_H + 1 ? h - TITLE_H : 1;
     /* 0 means "the client decides": keep the current size, or the requested one. */
     d->pend_w = w > 0 ? w : d->w > 0 ? d->w : d->req_w;
     d->pend_h = h > 0 ? h : d->h > 0 ? d->h : d->req_h;
@@ -276,6 +425,9 @@ static void deco_configure(void *data, struct zxdg_toplevel_decoration_v1 *deco,
 {
     drv_display *d = data;
     d->ssd = mode == ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE;
+    d->csd = !d->ssd;
+    if (d->configured)
+        bar_layout(d);   /* the mode changed after the window was shown */
 }
 
 static const struct zxdg_toplevel_decoration_v1_listener deco_listener = {
@@ -358,6 +510,8 @@ static void reg_global(void *data, struct wl_registry *reg, uint32_t name, const
         d->comp = wl_registry_bind(reg, name, &wl_compositor_interface, d->comp_ver);
     } else if (!strcmp(iface, wl_shm_interface.name)) {
         d->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
+    } else if (!strcmp(iface, wl_subcompositor_interface.name)) {
+        d->subcomp = wl_registry_bind(reg, name, &wl_subcompositor_interface, 1);
     } else if (!strcmp(iface, xdg_wm_base_interface.name)) {
         d->wm = wl_registry_bind(reg, name, &xdg_wm_base_interface, min_u32(version, 5));
         xdg_wm_base_add_listener(d->wm, &wm_listener, d);
@@ -474,7 +628,10 @@ static int wl_open(const drv_display_config *cfg, const drv_display_listener *li
     xdg_surface_add_listener(d->xs, &xs_listener, d);
     d->top = xdg_surface_get_toplevel(d->xs);
     xdg_toplevel_add_listener(d->top, &top_listener, d);
-    xdg_toplevel_set_title(d->top, cfg && cfg->title ? cfg->title : "Kons");
+    snprintf(d->title, sizeof d->title, "%s", cfg && cfg->title ? cfg->title : "Kons");
+    xdg_toplevel_set_title(d->top, d->title);
+    d->csd = !d->decoman;   /* until the decoration manager says otherwise */
+    d->deco_iface = (struct drv_wl_deco){.display = d, .surface = deco_surface, .press = deco_press};
     xdg_toplevel_set_app_id(d->top, cfg && cfg->app_id ? cfg->app_id : "kons");
     if (cfg && (cfg->flags & DRV_DISPLAY_FULLSCREEN))
         xdg_toplevel_set_fullscreen(d->top, NULL);
@@ -504,6 +661,13 @@ static void wl_close_display(drv_display *d)
     if (d->dpy) {
         if (d->frame_cb)
             wl_callback_destroy(d->frame_cb);
+        buf_free(&d->bar_buf);
+        if (d->bar_sub)
+            wl_subsurface_destroy(d->bar_sub);
+        if (d->bar)
+            wl_surface_destroy(d->bar);
+        if (d->subcomp)
+            wl_subcompositor_destroy(d->subcomp);
         if (d->deco)
             zxdg_toplevel_decoration_v1_destroy(d->deco);
         if (d->top)
@@ -733,6 +897,8 @@ static void *wl_native(drv_display *d, const char *what)
         return d->dpy;
     if (!strcmp(what, "wl_surface"))
         return d->surf;
+    if (!strcmp(what, "kons_wl_deco"))
+        return &d->deco_iface;
     return NULL;
 }
 

@@ -29,6 +29,7 @@
 #include "drv/display.h"
 #include "drv/input.h"
 #include "drv/xkb.h"
+#include "wl-deco.h"
 
 enum { DEV_KEYBOARD = 1, DEV_POINTER = 2 };
 #define QUEUE_LEN 256
@@ -37,6 +38,9 @@ struct drv_input {
     drv_input_listener l;
     struct wl_display *dpy;
     struct wl_surface *win;          /* the display's surface: events elsewhere are not ours */
+    struct drv_wl_deco *deco;        /* the display's own title bar, when it draws one */
+    bool ptr_on_deco;
+    double deco_x, deco_y;
     struct wl_registry *reg;
     struct wl_seat *seat;
     uint32_t seat_name;
@@ -242,10 +246,22 @@ static void ptr_position(drv_input *in, wl_fixed_t sx, wl_fixed_t sy)
     emit(in, &ev);
 }
 
+static bool is_deco(drv_input *in, struct wl_surface *s)
+{
+    return s && in->deco && in->deco->surface(in->deco->display) == s;
+}
+
 static void ptr_enter(void *data, struct wl_pointer *p, uint32_t serial, struct wl_surface *s,
                       wl_fixed_t sx, wl_fixed_t sy)
 {
     drv_input *in = data;
+    if (is_deco(in, s)) {
+        in->ptr_on_deco = true;
+        in->deco_x = wl_fixed_to_double(sx);
+        in->deco_y = wl_fixed_to_double(sy);
+        set_cursor(in, serial);
+        return;
+    }
     if (s != in->win)
         return;
     in->ptr_inside = true;
@@ -256,6 +272,10 @@ static void ptr_enter(void *data, struct wl_pointer *p, uint32_t serial, struct 
 static void ptr_leave(void *data, struct wl_pointer *p, uint32_t serial, struct wl_surface *s)
 {
     drv_input *in = data;
+    if (in->ptr_on_deco) {
+        in->ptr_on_deco = false;
+        return;
+    }
     if (!in->ptr_inside)
         return;
     in->ptr_inside = false;
@@ -266,14 +286,24 @@ static void ptr_leave(void *data, struct wl_pointer *p, uint32_t serial, struct 
 static void ptr_motion(void *data, struct wl_pointer *p, uint32_t time, wl_fixed_t sx, wl_fixed_t sy)
 {
     drv_input *in = data;
-    if (in->ptr_inside)
+    if (in->ptr_on_deco) {
+        in->deco_x = wl_fixed_to_double(sx);
+        in->deco_y = wl_fixed_to_double(sy);
+    } else if (in->ptr_inside) {
         ptr_position(in, sx, sy);
+    }
 }
 
 static void ptr_button(void *data, struct wl_pointer *p, uint32_t serial, uint32_t time,
                        uint32_t button, uint32_t state)
 {
     drv_input *in = data;
+    if (in->ptr_on_deco) {
+        if (state == WL_POINTER_BUTTON_STATE_PRESSED && in->seat)
+            in->deco->press(in->deco->display, in->seat, serial, time, button, in->deco_x,
+                            in->deco_y);
+        return;
+    }
     if (!in->ptr_inside)
         return;
     drv_input_event ev = {.type = DRV_INPUT_POINTER_BUTTON, .device = DEV_POINTER};
@@ -426,6 +456,7 @@ static int ws_open(const drv_input_config *cfg, const drv_input_listener *listen
         dpy = cfg->display_ops->native(cfg->display, "wl_display");
         win = cfg->display_ops->native(cfg->display, "wl_surface");
     }
+    struct drv_wl_deco *deco = dpy ? cfg->display_ops->native(cfg->display, "kons_wl_deco") : NULL;
     if (!dpy || !win) {
         snprintf(err->msg, sizeof err->msg,
                  "the Wayland seat input needs the Wayland display (--display=wayland)");
@@ -440,6 +471,7 @@ static int ws_open(const drv_input_config *cfg, const drv_input_listener *listen
         in->l = *listener;
     in->dpy = dpy;
     in->win = win;
+    in->deco = deco;
     in->repeat_rate = cfg->repeat_rate_hz > 0 ? cfg->repeat_rate_hz : 25;
     in->repeat_delay = cfg->repeat_delay_ms > 0 ? cfg->repeat_delay_ms : 600;
     in->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
