@@ -513,7 +513,7 @@ def main():
     a = ap.parse_args()
     what = set(a.what)
     if "all" in what:
-        what = {"kernel", "initramfs", "store"}
+        what = {"kernel", "initramfs", "store", "disk"}
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
     sets = ["image"] + (["image-mesa"] if a.flavour == "mesa" else [])
@@ -527,6 +527,7 @@ def main():
     if "store" in what:
         store_blank(out)
     if "disk" in what:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import mkdisk
         mkdisk.build(a.source_root, out, os.path.join(out, "debs"), root,
                      os.path.join(out, a.init_name + ".cpio"))

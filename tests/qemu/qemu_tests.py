@@ -202,7 +202,35 @@ def test_click(a):
     return t_frame
 
 
-TESTS = {"init": test_init, "desktop": test_desktop, "typing": test_typing,
+def boot_kons_img(a, name, kw):
+    """The standalone kons.img through its boot loader, to the first frame. Works on a
+    copy, so the build's image stays blank."""
+    img = os.path.join(a.work, name + ".img")
+    shutil.copyfile(os.path.join(a.images, "kons.img"), img)
+    m = kons_qemu.Machine(a.work, name=name, **kw(img))
+    with m:
+        t_frame = m.wait_serial(FIRST_FRAME, 120)
+        text = m.serial()
+        check("FATAL" not in text, "no fatal error")
+        m.wait_serial(r"libinput: device .*keyboard", 30)
+        print(f"boot: QEMU start to first frame through the boot loader {t_frame:.2f} s")
+    os.unlink(img)
+    return t_frame
+
+
+def test_kons_img(a):
+    """Plain `qemu-system-x86_64 -m 1G -drive file=kons.img,format=raw`: the pc machine,
+    IDE disk, std VGA (bochs DRM), PS/2 keyboard and mouse, SeaBIOS + syslinux."""
+    return boot_kons_img(a, "kons-img", lambda img: dict(drives=[kons_qemu.Drive(img, interface="ide")],
+                                        machine="pc", gpu="std"))
+
+
+def test_kons_img_virtio(a):
+    """kons.img as a virtio disk with a virtio GPU, keyboard and tablet (q35)."""
+    return boot_kons_img(a, "kons-img-virtio", lambda img: dict(drives=[kons_qemu.Drive(img)]))
+
+
+TESTS = {"init": test_init, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
          "click": test_click}
 
 
