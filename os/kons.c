@@ -861,6 +861,9 @@ int main(int argc, char **argv)
         if (run_until_idle(&a) < 0)
             status = 1;
     } else {
+        /* Draw the first frame before blocking: a Wayland display has nothing to read
+         * until it has been shown something. */
+        settle(&a);
         while (!a.quit) {
             if (pr_loop_run_once(a.loop, -1) < 0)
                 break;
