@@ -203,6 +203,67 @@ def test_click(a):
     return t_frame
 
 
+def test_fatal(a):
+    """The desktop dies: PID 1 survives, shows the error on the screen (a red screen) and
+    the serial console, and powers off on Ctrl-Alt-End."""
+    m = kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
+                          initrd=os.path.join(a.images, "probe.cpio"),
+                          append=boot_args("kons.probe=crash"), name="fatal")
+    with m:
+        m.wait_serial(r"kons-probe: crashing on purpose", 60)
+        m.wait_serial(r"FATAL: the desktop was killed by signal 6", 30)
+        time.sleep(1.0)
+        shot = os.path.join(m.workdir, "fatal.png")
+        m.screendump(shot)
+        red = png_pixel(shot, 5, 5)
+        check(red[0] > 90 and red[1] < 40 and red[2] < 40, f"the screen shows the error (pixel {red})")
+        m.key("ctrl", "alt", "end")
+        m.wait_serial(r"Ctrl-Alt-End: powering off", 30)
+        m.wait_serial(r"reboot: Power down", 30)
+        check(m.wait_exit(10) == 0, "QEMU powered off cleanly after Ctrl-Alt-End")
+    return None
+
+
+def png_pixel(path, x, y):
+    """(r, g, b) of one pixel of an 8-bit RGB/RGBA PNG (QEMU's screendump)."""
+    import struct
+    import zlib
+    data = open(path, "rb").read()
+    pos, idat, w, h, ctype = 8, b"", 0, 0, 2
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, _, ctype = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    prev = bytearray(stride)
+    for row in range(y + 1):
+        f = raw[row * (stride + 1)]
+        line = bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up = prev[i]
+            ul = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + left) & 255
+            elif f == 2:
+                line[i] = (line[i] + up) & 255
+            elif f == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif f == 4:
+                p = left + up - ul
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - ul)
+                pr = left if pa <= pb and pa <= pc else up if pb <= pc else ul
+                line[i] = (line[i] + pr) & 255
+        prev = line
+    return tuple(prev[x * bpp:x * bpp + 3])
+
+
 def sha256(path):
     import hashlib
     h = hashlib.sha256()
@@ -288,7 +349,7 @@ def test_kons_img_virtio(a):
     return boot_kons_img(a, "kons-img-virtio", lambda img: dict(drives=[kons_qemu.Drive(img)]))
 
 
-TESTS = {"init": test_init, "store": test_store, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
+TESTS = {"init": test_init, "store": test_store, "fatal": test_fatal, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
          "click": test_click}
 
 
