@@ -604,8 +604,6 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
 {
     for (size_t i = 0; i < pr_scenario_count(sc) && !a->quit; i++) {
         const pr_step *st = pr_scenario_step(sc, i);
-        double px, py;
-        pr_desktop_pointer(a->desk, &px, &py);
         switch (st->kind) {
         case PR_STEP_TYPE: {
             size_t bad;
@@ -653,8 +651,6 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
                                  DRV_DEV_KEYBOARD | DRV_DEV_POINTER, st->kind == PR_STEP_PLUG);
             break;
         }
-        (void)px;
-        (void)py;
         int r = run_until_idle(a);
         if (r < 0) {
             fprintf(stderr, "kons: scenario line %d: the desktop did not become idle: %s\n",
