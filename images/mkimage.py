@@ -50,6 +50,15 @@ DATA_TREES = [
     "usr/share/libinput",                # libinput-bin: device quirks
     "var/cache/fontconfig",              # the font cache made by font_cache() below
 ]
+# The Mesa flavour: objects loaded with dlopen (glvnd's EGL vendor, the DRI drivers that
+# GBM and EGL pick for virtio-gpu, bochs/simpledrm (kms_swrast) and software) and data.
+MESA_DLOPENED = [
+    "/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0",
+    "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so",
+    "/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so",
+    "/usr/lib/x86_64-linux-gnu/dri/virtio_gpu_dri.so",
+]
+MESA_DATA_FILES = ["usr/share/glvnd/egl_vendor.d/50_mesa.json"]
 # Single files (libx11-data): the compose table xkbcommon loads for C.UTF-8.
 DATA_FILES = [
     "usr/share/X11/locale/compose.dir",
@@ -295,11 +304,19 @@ def host_package_hint(name):
     return None
 
 
-def library_closure(root, binary):
+def library_closure(root, binary, dlopened=()):
     """{guest path: host path} for the ELF interpreter and every shared library binary
-    needs (transitively), found in the unpacked packages, not on the host."""
+    needs (transitively), found in the unpacked packages, not on the host. `dlopened`
+    are guest paths of objects loaded at run time (Mesa's drivers): included at their
+    path, with what they need."""
     found, missing = {}, []
     interp, needed = elf_deps(binary)
+    for g in dlopened:
+        r = in_root(root, g)
+        if not r:
+            die(f"{g} is not in the unpacked packages (image-mesa set)")
+        found[g] = r[1]
+        needed = needed + elf_deps(r[1])[1]
     if interp:
         r = in_root(root, interp)
         if not r:
@@ -446,7 +463,7 @@ class Cpio:
         self.f.close()
 
 
-def initramfs(root, out, release, kons, init_name, extra_libs_root=None):
+def initramfs(root, out, release, kons, init_name, flavour="base"):
     path = os.path.join(out, init_name + ".cpio")
     tmp = path + ".tmp"
     c = Cpio(tmp)
@@ -459,13 +476,19 @@ def initramfs(root, out, release, kons, init_name, extra_libs_root=None):
     r = subprocess.run(["strip", "--strip-debug", "-o", stripped, kons], capture_output=True, text=True)
     binary = stripped if r.returncode == 0 else kons
     c.file("init", open(binary, "rb").read(), 0o755)
-    libs = library_closure(root, kons)
+    libs = library_closure(root, kons, MESA_DLOPENED if flavour == "mesa" else ())
+    stored = {}  # Mesa's DRI drivers are one file under several names: store it once
     for guest, host in sorted(libs.items()):
+        key = (os.stat(host).st_dev, os.stat(host).st_ino)
+        if key in stored:
+            c.symlink(guest, stored[key])
+            continue
+        stored[key] = guest
         c.file(guest, open(host, "rb").read(), 0o755)
     c.mkdirs("lib64")
     if "/lib64/ld-linux-x86-64.so.2" not in libs:
         c.symlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
-    for t in DATA_FILES:
+    for t in DATA_FILES + (MESA_DATA_FILES if flavour == "mesa" else []):
         hp = os.path.join(root, t)
         if os.path.isfile(hp):
             c.file(t, open(hp, "rb").read())
@@ -513,7 +536,7 @@ def main():
     a = ap.parse_args()
     what = set(a.what)
     if "all" in what:
-        what = {"kernel", "initramfs", "store"}
+        what = {"kernel", "initramfs", "store", "disk"}
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
     sets = ["image"] + (["image-mesa"] if a.flavour == "mesa" else [])
@@ -523,10 +546,11 @@ def main():
     font_cache(root)
     release = kernel(root, out)
     if "initramfs" in what or "disk" in what:
-        initramfs(root, out, release, a.kons, a.init_name)
+        initramfs(root, out, release, a.kons, a.init_name, a.flavour)
     if "store" in what:
         store_blank(out)
     if "disk" in what:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import mkdisk
         mkdisk.build(a.source_root, out, os.path.join(out, "debs"), root,
                      os.path.join(out, a.init_name + ".cpio"))

@@ -310,10 +310,17 @@ static void handle_events(app *a)
             }
             break;
         case PR_EV_BUTTON:
-            if (ev.input.button.state != DRV_BUTTON_PRESSED || ev.hit.record == PR_NONE)
+            if (ev.input.button.state != DRV_BUTTON_PRESSED || !a->listener)
                 break;
-            if (!a->listener)
+            if (ev.hit.record == PR_NONE) {
+                /* A click on the input line puts its cursor there. */
+                const pr_rec *r = pr_output_rec(pr_pane_output(a->listener), a->ed_rec);
+                if (ev.pane == pr_pane_id(a->listener) && r && ev.x >= r->box.x0 &&
+                    ev.x < r->box.x1 && ev.y >= r->box.y0 && ev.y < r->box.y1)
+                    pr_editor_set_cursor(a->ed, pr_editor_index_at(a->ed, a->text, r->style,
+                                                                    ev.x - r->box.x0), 0);
                 break;
+            }
             if (ev.input.button.button == DRV_BTN_LEFT) {
                 /* As CLIM's accept: a click on a presentation gives its object as input. */
                 if (ev.hit.object > 0 && (size_t)ev.hit.object < NOBJ)
@@ -597,8 +604,6 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
 {
     for (size_t i = 0; i < pr_scenario_count(sc) && !a->quit; i++) {
         const pr_step *st = pr_scenario_step(sc, i);
-        double px, py;
-        pr_desktop_pointer(a->desk, &px, &py);
         switch (st->kind) {
         case PR_STEP_TYPE: {
             size_t bad;
@@ -646,8 +651,6 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
                                  DRV_DEV_KEYBOARD | DRV_DEV_POINTER, st->kind == PR_STEP_PLUG);
             break;
         }
-        (void)px;
-        (void)py;
         int r = run_until_idle(a);
         if (r < 0) {
             fprintf(stderr, "kons: scenario line %d: the desktop did not become idle: %s\n",

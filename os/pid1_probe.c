@@ -6,7 +6,8 @@
  * text typed so far, and reports on stderr (the serial console): the first frame, each
  * key with its text, pointer buttons and positions, device arrival and removal. Typing
  * "poweroff" and Return asks PID 1 to power off; so does kons.probe=poweroff on the
- * kernel command line, right after the first frame.
+ * kernel command line, right after the first frame; kons.probe=crash aborts there (to
+ * test PID 1's fatal-error screen).
  */
 #include <errno.h>
 #include <poll.h>
@@ -29,7 +30,7 @@ struct probe {
     int dirty, can_draw, frames;
     char line[256];
     double px, py;
-    int poweroff_after_frame;
+    int poweroff_after_frame, crash_after_frame;
 };
 
 static double probe_now(void)
@@ -143,6 +144,10 @@ static void probe_draw(struct probe *p)
         fprintf(stderr, "kons-probe: first frame (%.3f s after boot)\n", probe_now());
         if (p->poweroff_after_frame)
             os_request_shutdown(0);
+        if (p->crash_after_frame) {
+            fprintf(stderr, "kons-probe: crashing on purpose (kons.probe=crash)\n");
+            abort();
+        }
     }
 }
 
@@ -169,6 +174,7 @@ int main(int argc, char **argv)
         fclose(f);
     }
     p.poweroff_after_frame = strstr(cmdline, "kons.probe=poweroff") != NULL;
+    p.crash_after_frame = strstr(cmdline, "kons.probe=crash") != NULL;
     p.dops = drv_display_lookup(dname);
     p.iops = drv_input_lookup(iname);
     if (!p.dops || !p.iops) {

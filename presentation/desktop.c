@@ -54,7 +54,7 @@ struct pr_window {
     size_t npanes;
 };
 
-typedef enum { DRAG_NONE, DRAG_MOVE, DRAG_RESIZE } drag_mode;
+typedef enum { DRAG_NONE, DRAG_MOVE, DRAG_RESIZE, DRAG_SCROLL } drag_mode;
 
 struct pr_desktop {
     pr_text *text;
@@ -74,6 +74,8 @@ struct pr_desktop {
     uint32_t buttons; /* bit per pressed button (BTN_LEFT + i) */
     drag_mode drag;
     pr_window *drag_win;
+    pr_pane *drag_pane; /* DRAG_SCROLL: the pane whose scroll thumb is dragged */
+    double drag_sy;
     double drag_px, drag_py, drag_x, drag_y, drag_w, drag_h;
     pr_typeset sensitive;
     pr_pane *hl_pane;
@@ -359,6 +361,10 @@ void pr_window_destroy(pr_window *w)
         }
         if (d->focus_pane == p)
             d->focus_pane = NULL;
+        if (d->drag_pane == p) {
+            d->drag = DRAG_NONE;
+            d->drag_pane = NULL;
+        }
         pr_output_free(p->out);
         free(p);
     }
@@ -376,6 +382,7 @@ void pr_window_destroy(pr_window *w)
     if (d->drag_win == w) {
         d->drag = DRAG_NONE;
         d->drag_win = NULL;
+        d->drag_pane = NULL;
     }
     if (w->title_layout)
         g_object_unref(w->title_layout);
@@ -612,6 +619,34 @@ static pr_window *window_at(pr_desktop *d, double x, double y)
     return NULL;
 }
 
+/* The scroll thumb of a pane: its top and height on the desktop, and the scroll range
+ * (the largest scroll position). Returns 0 when everything fits (no thumb). Whole
+ * pixels: a fractional edge would be antialiased differently when drawn through a
+ * damage clip than in a full redraw. */
+static int thumb(pr_pane *p, double *ty, double *th, double *range)
+{
+    double ew, eh;
+    pr_output_extent(p->out, &ew, &eh);
+    eh += 4;
+    if (eh <= p->h || p->h <= 0)
+        return 0;
+    *range = eh - p->h;
+    *th = round(fmax(12, p->h * p->h / eh));
+    *ty = round(p->y + (p->h - *th) * (p->sy / *range));
+    return 1;
+}
+
+/* The pane whose scroll bar strip is under (x, y), or NULL. */
+static pr_pane *scrollbar_at(pr_window *w, double x, double y)
+{
+    for (size_t i = 0; w && i < w->npanes; i++) {
+        pr_pane *p = w->panes[i];
+        if (x >= p->x + p->w - PR_SCROLLBAR && x < p->x + p->w && y >= p->y && y < p->y + p->h)
+            return p;
+    }
+    return NULL;
+}
+
 static pr_pane *pane_at(pr_window *w, double x, double y)
 {
     if (!w)
@@ -704,6 +739,11 @@ static void pointer_moved(pr_desktop *d, double x, double y)
     damage_pointer(d);
     if (d->drag == DRAG_MOVE) {
         pr_window_move(d->drag_win, d->drag_x + (x - d->drag_px), d->drag_y + (y - d->drag_py));
+    } else if (d->drag == DRAG_SCROLL) {
+        double ty, th, range;
+        pr_pane *p = d->drag_pane;
+        if (thumb(p, &ty, &th, &range) && p->h > th)
+            pr_pane_scroll_to(p, p->sx, d->drag_sy + (y - d->drag_py) * range / (p->h - th));
     } else if (d->drag == DRAG_RESIZE) {
         pr_window_resize(d->drag_win, d->drag_w + (x - d->drag_px), d->drag_h + (y - d->drag_py));
     }
@@ -724,6 +764,7 @@ static void button(pr_desktop *d, const drv_input_event *in)
         if (d->drag != DRAG_NONE) {
             d->drag = DRAG_NONE;
             d->drag_win = NULL;
+            d->drag_pane = NULL;
             update_highlight(d);
             return; /* the end of a window drag is window management, not input */
         }
@@ -745,6 +786,21 @@ static void button(pr_desktop *d, const drv_input_event *in)
             pr_desktop_post(d, &ev);
         } else if (left) {
             d->drag = DRAG_MOVE;
+        }
+    } else if (left && scrollbar_at(w, d->px, d->py) &&
+               !(d->px >= w->x + w->w - PR_RESIZE_GRIP && d->py >= w->y + w->h - PR_RESIZE_GRIP)) {
+        /* The scroll bar: drag the thumb, or page towards the click. */
+        pr_pane *p = scrollbar_at(w, d->px, d->py);
+        double ty, th, range;
+        if (thumb(p, &ty, &th, &range)) {
+            if (d->py >= ty && d->py < ty + th) {
+                d->drag = DRAG_SCROLL;
+                d->drag_pane = p;
+                d->drag_sy = p->sy;
+            } else {
+                pr_pane_scroll_by(p, 0, (d->py < ty ? -0.9 : 0.9) * p->h);
+                update_highlight(d);
+            }
         }
     } else if (left && d->px >= w->x + w->w - PR_RESIZE_GRIP &&
                d->py >= w->y + w->h - PR_RESIZE_GRIP) {
@@ -894,17 +950,11 @@ static void draw_pane(pr_desktop *d, pr_pane *p, cairo_t *cr, const cairo_rectan
     }
     cairo_restore(cr);
     /* Scroll bar: a thumb showing the visible part of the output. */
-    double ew, eh;
-    pr_output_extent(p->out, &ew, &eh);
-    eh += 4;
     cairo_rectangle(cr, p->x + p->w - PR_SCROLLBAR, p->y, PR_SCROLLBAR, p->h);
     cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     cairo_fill(cr);
-    if (eh > p->h && p->h > 0) {
-        /* Whole pixels: a fractional edge would be antialiased differently when drawn
-         * through a damage clip than in a full redraw. */
-        double th = round(fmax(12, p->h * p->h / eh));
-        double ty = round(p->y + (p->h - th) * (p->sy / (eh - p->h)));
+    double ty, th, range;
+    if (thumb(p, &ty, &th, &range)) {
         cairo_rectangle(cr, p->x + p->w - PR_SCROLLBAR + 1, ty, PR_SCROLLBAR - 2, th);
         cairo_set_source_rgb(cr, 0.55, 0.55, 0.6);
         cairo_fill(cr);
@@ -1070,6 +1120,29 @@ static void scroll_panes(pr_desktop *d, const drv_display_frame *f, cairo_region
         }
 }
 
+/* Adds a damage rectangle to the path, rounded outward to whole device pixels: at a
+ * fractional scale a logical edge falls inside a device pixel, and an antialiased clip
+ * edge there would blend the old frame into the new one. The same rounding makes the
+ * rectangles handed to end_frame. */
+static void clip_path(cairo_t *cr, const cairo_rectangle_int_t *rc, double s)
+{
+    double x0 = floor(rc->x * s) / s, y0 = floor(rc->y * s) / s;
+    double x1 = ceil((rc->x + rc->width) * s) / s, y1 = ceil((rc->y + rc->height) * s) / s;
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+}
+
+/* The logical rectangle that covers a clip_path: one more pixel around when the scale
+ * is fractional (for culling windows and records only). */
+static void widen(cairo_rectangle_int_t *rc, double s)
+{
+    if (s == floor(s))
+        return;
+    rc->x -= 1;
+    rc->y -= 1;
+    rc->width += 2;
+    rc->height += 2;
+}
+
 int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *disp)
 {
     check_editors(d);
@@ -1112,8 +1185,9 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
             cairo_rectangle_int_t rc;
             cairo_region_get_rectangle(repaint, i, &rc);
             cairo_save(cr);
-            cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
+            clip_path(cr, &rc, f.scale);
             cairo_clip(cr);
+            widen(&rc, f.scale);
             draw_region(d, cr, &rc);
             cairo_restore(cr);
         }
@@ -1122,11 +1196,12 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
         for (int i = 0; i < n; i++) {
             cairo_rectangle_int_t rc;
             cairo_region_get_rectangle(repaint, i, &rc);
-            cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
+            clip_path(cr, &rc, f.scale);
         }
         cairo_clip(cr);
         cairo_rectangle_int_t ext;
         cairo_region_get_extents(repaint, &ext);
+        widen(&ext, f.scale);
         draw_region(d, cr, &ext);
     }
     cairo_destroy(cr);

@@ -7,7 +7,8 @@
  * The pane holds 10,000 lines, each a gray line number in DejaVu Sans Mono and ten
  * words alternating DejaVu Sans / Serif / Sans Bold in three colours, every word a
  * presentation: 110,000 text records, 100,000 presentations. Prints one line per
- * measure; never fails on time (benchmarks are not tests). */
+ * measure; never fails on time (benchmarks are not tests). PRES_BENCH_TRACE=1 prints
+ * every key's time, to tell preemption (single outliers) from slow paths. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,8 @@ int main(void)
         if (pr_desktop_needs_frame(desk))
             pr_desktop_render(desk, ops, disp);
         kus[i] = pr_now_us() - s;
+        if (getenv("PRES_BENCH_TRACE"))
+            fprintf(stderr, "key %d: %llu us\n", i, (unsigned long long)kus[i]);
         double area;
         pr_desktop_last_frame(desk, &area, NULL);
         area_sum += area;

@@ -21,6 +21,7 @@ on failure) and updated only with `--update-goldens` (an explicit command).
 """
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -202,7 +203,153 @@ def test_click(a):
     return t_frame
 
 
-TESTS = {"init": test_init, "desktop": test_desktop, "typing": test_typing,
+def test_fatal(a):
+    """The desktop dies: PID 1 survives, shows the error on the screen (a red screen) and
+    the serial console, and powers off on Ctrl-Alt-End."""
+    m = kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
+                          initrd=os.path.join(a.images, "probe.cpio"),
+                          append=boot_args("kons.probe=crash"), name="fatal")
+    with m:
+        m.wait_serial(r"kons-probe: crashing on purpose", 60)
+        m.wait_serial(r"FATAL: the desktop was killed by signal 6", 30)
+        time.sleep(1.0)
+        shot = os.path.join(m.workdir, "fatal.png")
+        m.screendump(shot)
+        red = png_pixel(shot, 5, 5)
+        check(red[0] > 90 and red[1] < 40 and red[2] < 40, f"the screen shows the error (pixel {red})")
+        m.key("ctrl", "alt", "end")
+        m.wait_serial(r"Ctrl-Alt-End: powering off", 30)
+        m.wait_serial(r"reboot: Power down", 30)
+        check(m.wait_exit(10) == 0, "QEMU powered off cleanly after Ctrl-Alt-End")
+    return None
+
+
+def png_pixel(path, x, y):
+    """(r, g, b) of one pixel of an 8-bit RGB/RGBA PNG (QEMU's screendump)."""
+    import struct
+    import zlib
+    data = open(path, "rb").read()
+    pos, idat, w, h, ctype = 8, b"", 0, 0, 2
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, _, ctype = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    prev = bytearray(stride)
+    for row in range(y + 1):
+        f = raw[row * (stride + 1)]
+        line = bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up = prev[i]
+            ul = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + left) & 255
+            elif f == 2:
+                line[i] = (line[i] + up) & 255
+            elif f == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif f == 4:
+                p = left + up - ul
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - ul)
+                pr = left if pa <= pb and pa <= pc else up if pb <= pc else ul
+                line[i] = (line[i] + pr) & 255
+        prev = line
+    return tuple(prev[x * bpp:x * bpp + 3])
+
+
+def sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def test_store(a):
+    """PID 1's store search without kons.store=: of two disks, the blank one is claimed
+    (it then carries a Kons superblock, checked on the host with kons-store) and the
+    foreign one (bytes of another system) is reported and left byte for byte as it was."""
+    blank = os.path.join(a.work, "store-blank.img")
+    foreign = os.path.join(a.work, "store-foreign.img")
+    with open(blank, "wb") as f:
+        f.truncate(64 << 20)
+    with open(foreign, "wb") as f:
+        f.write(b"\x7fNOT A KONS STORE: another system's data " * 1000)
+        f.write(os.urandom(1 << 20))
+        f.truncate(64 << 20)
+    before = sha256(foreign)
+    m = kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
+                          initrd=os.path.join(a.images, "probe.cpio"),
+                          append=boot_args("kons.probe=poweroff"), name="store",
+                          drives=[kons_qemu.Drive(foreign), kons_qemu.Drive(blank)])
+    with m:
+        m.wait_serial(r"store: /dev/vda is foreign, left untouched", 60)
+        m.wait_serial(r"store: claimed the blank disk /dev/vdb as the new Kons store", 30)
+        m.wait_serial(r"store disk: /dev/vdb", 30)
+        m.wait_serial(r"kons-probe: desktop stand-in running .*; store /dev/vdb", 30)
+        m.wait_serial(r"reboot: Power down", 60)
+        check(m.wait_exit(10) == 0, "QEMU powered off cleanly")
+    check(sha256(foreign) == before, "the foreign disk is unchanged")
+    r = subprocess.run([a.kons_store, "probe", blank], capture_output=True, text=True)
+    check(r.returncode == 0 and r.stdout.startswith("kons: Kons store"),
+          f"the blank disk now is a Kons store (kons-store probe: {r.stdout.strip()})")
+    # Booting again finds the store it claimed and claims nothing else.
+    m = kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
+                          initrd=os.path.join(a.images, "probe.cpio"),
+                          append=boot_args("kons.probe=poweroff"), name="store2",
+                          drives=[kons_qemu.Drive(foreign), kons_qemu.Drive(blank)])
+    with m:
+        m.wait_serial(r"store: /dev/vdb is the Kons store", 60)
+        m.wait_serial(r"reboot: Power down", 60)
+    check(sha256(foreign) == before, "the foreign disk is still unchanged")
+    check("claimed" not in m.serial(), "nothing claimed on the second boot")
+    os.unlink(foreign)
+    os.unlink(blank)
+    return None
+
+
+def boot_kons_img(a, name, kw):
+    """The standalone kons.img through its boot loader, to the first frame. Works on a
+    copy, so the build's image stays blank."""
+    img = os.path.join(a.work, name + ".img")
+    shutil.copyfile(os.path.join(a.images, "kons.img"), img)
+    m = kons_qemu.Machine(a.work, name=name, **kw(img))
+    with m:
+        t_frame = m.wait_serial(FIRST_FRAME, 120)
+        text = m.serial()
+        check("FATAL" not in text, "no fatal error")
+        m.wait_serial(r"libinput: device .*keyboard", 30)
+        text = m.serial()
+        check(re.search(r"claimed the blank disk /dev/[sv]da2 as the new Kons store", text) is not None,
+              "the image's blank store partition was claimed")
+        check(re.search(r"/dev/[sv]da1 is foreign, left untouched", text) is not None,
+              "the boot partition was left untouched")
+        print(f"boot: QEMU start to first frame through the boot loader {t_frame:.2f} s")
+    os.unlink(img)
+    return t_frame
+
+
+def test_kons_img(a):
+    """Plain `qemu-system-x86_64 -m 1G -drive file=kons.img,format=raw`: the pc machine,
+    IDE disk, std VGA (bochs DRM), PS/2 keyboard and mouse, SeaBIOS + syslinux."""
+    return boot_kons_img(a, "kons-img", lambda img: dict(drives=[kons_qemu.Drive(img, interface="ide")],
+                                        machine="pc", gpu="std"))
+
+
+def test_kons_img_virtio(a):
+    """kons.img as a virtio disk with a virtio GPU, keyboard and tablet (q35)."""
+    return boot_kons_img(a, "kons-img-virtio", lambda img: dict(drives=[kons_qemu.Drive(img)]))
+
+
+TESTS = {"init": test_init, "store": test_store, "fatal": test_fatal, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
          "click": test_click}
 
 
@@ -213,6 +360,7 @@ def main():
     ap.add_argument("--boots", type=int, default=1)
     ap.add_argument("--update-goldens", action="store_true")
     ap.add_argument("--pngdiff", help="the screenshot suite's comparison tool")
+    ap.add_argument("--kons-store", help="ckpt's kons-store tool (store test)")
     ap.add_argument("test", choices=sorted(TESTS))
     a = ap.parse_args()
     a.images = os.path.abspath(a.images)

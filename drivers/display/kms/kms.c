@@ -36,6 +36,7 @@
 #include <drm_fourcc.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
+#include <virtgpu_drm.h>
 
 #include "drv/display.h"
 #include "kms_internal.h"
@@ -234,6 +235,27 @@ static int kms_pick(drv_display *d, const drv_display_config *cfg, drv_display_e
     return rc;
 }
 
+/* Whether the device renders in hardware (a GPU driver, or virtio-gpu with virgl 3D):
+ * then the GL renderer is tried without being asked for. */
+static int kms_accelerated(int fd)
+{
+    drmVersion *v = drmGetVersion(fd);
+    if (!v)
+        return 0;
+    int accel = 0;
+    static const char *const gpus[] = {"i915", "amdgpu", "radeon", "nouveau", "xe", NULL};
+    for (int i = 0; gpus[i]; i++)
+        accel |= strcmp(v->name, gpus[i]) == 0;
+    if (strcmp(v->name, "virtio_gpu") == 0) {
+        int has_3d = 0;
+        struct drm_virtgpu_getparam gp = {.param = VIRTGPU_PARAM_3D_FEATURES,
+                                          .value = (uint64_t)(uintptr_t)&has_3d};
+        accel = drmIoctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &gp) == 0 && has_3d;
+    }
+    drmFreeVersion(v);
+    return accel;
+}
+
 static void kms_close(drv_display *d)
 {
     if (!d)
@@ -296,7 +318,7 @@ static int kms_open(const drv_display_config *cfg, const drv_display_listener *l
     d->saved_crtc = drmModeGetCrtc(d->fd, d->crtc_id);
     uint32_t w = d->mode.hdisplay, h = d->mode.vdisplay;
 
-    if (cfg->flags & DRV_DISPLAY_PREFER_GL) {
+    if ((cfg->flags & DRV_DISPLAY_PREFER_GL) || kms_accelerated(d->fd)) {
         char why[256] = "";
         d->gl = drv_kms_gl_create(d->fd, d->crtc_id, d->conn_id, &d->mode, why, sizeof why);
         if (d->gl)
@@ -395,10 +417,13 @@ static int kms_dispatch(drv_display *d)
     /* Page-flip completions: drmHandleEvent blocks in read(), so look first. */
     struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
     int ready = poll(&pfd, 1, 0);
-    if (ready > 0) {
+    if (ready > 0 && d->gl) {
+        if (drv_kms_gl_handle_event(d->gl, d->fd, &d->listener) != 0) {
+            d->lost = 1;
+            return -ENODEV;
+        }
+    } else if (ready > 0) {
         drmEventContext ctx = {.version = 2, .page_flip_handler = kms_flip_done};
-        if (d->gl)
-            return drv_kms_gl_handle_event(d->gl, d->fd, &d->listener);
         if (drmHandleEvent(d->fd, &ctx) != 0) {
             d->lost = 1;
             char why[128];
@@ -470,8 +495,15 @@ static int kms_end_frame(drv_display *d, const drv_rect *damage, int ndamage)
 {
     if (d->lost)
         return -ENODEV;
-    if (d->gl)
-        return drv_kms_gl_end_frame(d->gl, damage, ndamage);
+    if (d->gl) {
+        int r = drv_kms_gl_end_frame(d->gl, damage, ndamage);
+        if (r == 1) { /* the first frame set the mode: no flip event will come */
+            d->pending_frame_done = 1;
+            kms_wake(d);
+            r = 0;
+        }
+        return r;
+    }
     struct kms_buf *b = &d->bufs[d->back];
     cairo_surface_flush(b->surface);
     int age = b->frame < 0 ? 0 : (int)(d->frame_no - b->frame);

@@ -438,9 +438,6 @@ static int li_dispatch(drv_input *in)
     if (in->lost)
         return -ENODEV;
     uint64_t ticks = 0;
-    if (read(in->tfd, &ticks, sizeof ticks) == sizeof ticks && in->repeat_key)
-        for (uint64_t i = 0; i < ticks && i < 8; i++)
-            li_key(in, NULL, in->repeat_key, DRV_KEY_REPEAT, li_now_us());
     if (in->ifd >= 0) {
         char buf[2048] __attribute__((aligned(8)));
         ssize_t len;
@@ -463,6 +460,11 @@ static int li_dispatch(drv_input *in)
         li_handle(in, e);
         libinput_event_destroy(e);
     }
+    /* Repeats last: a release already queued (a busy client reads late) disarms the
+     * timer first, so a slow frame never turns one key press into several. */
+    if (read(in->tfd, &ticks, sizeof ticks) == sizeof ticks && in->repeat_key)
+        for (uint64_t i = 0; i < ticks && i < 8; i++)
+            li_key(in, NULL, in->repeat_key, DRV_KEY_REPEAT, li_now_us());
     return 0;
 }
 
