@@ -29,6 +29,7 @@ struct uring_disk {
     uint32_t bs;          /* native block size (the unit of size()) */
     uint32_t align;       /* memory alignment O_DIRECT needs */
     uint64_t nblocks;
+    unsigned inflight;    /* operations in the ring (submitted or queued, not finished) */
     struct io_uring ring;
 };
 
@@ -85,6 +86,8 @@ static int sync_do(struct uring_disk *u, drv_blk_ticket *t)
 
 static void finish(struct uring_disk *u, drv_blk_ticket *t, int status)
 {
+    if (u->have_ring)
+        u->inflight--;
     if (t->bounce) {
         if (status == 0 && t->op == DRV_BLK_READ)
             memcpy(t->user, t->bounce, t->user_len);
@@ -94,9 +97,19 @@ static void finish(struct uring_disk *u, drv_blk_ticket *t, int status)
     drv_blk_expire_(&u->base, t, status);
 }
 
+static int ur_reap(drv_blk *d, bool wait);
+
 static int start(drv_blk *d, drv_blk_ticket *t)
 {
     struct uring_disk *u = U(d);
+    /* Never more operations in flight than the completion queue holds (twice the
+     * submission queue): the kernel would otherwise refuse submissions (-EBUSY) until
+     * completions are reaped. */
+    while (u->have_ring && u->inflight >= 2 * QUEUE_DEPTH) {
+        int r = ur_reap(d, true);
+        if (r < 0)
+            return r;
+    }
     if (t->op != DRV_BLK_FLUSH && u->direct && ((uintptr_t)t->buf % u->align)) {
         uint8_t *b = aligned_alloc(u->align, t->len);
         if (!b)
@@ -117,8 +130,10 @@ static int start(drv_blk *d, drv_blk_ticket *t)
     if (err < 0) {
         free(t->bounce);
         t->bounce = NULL;
+        return err;
     }
-    return err;
+    u->inflight++;
+    return 0;
 }
 
 static int ur_reap(drv_blk *d, bool wait)

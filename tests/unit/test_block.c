@@ -27,7 +27,7 @@ static void exercise(drv_blk *d)
     /* Many asynchronous writes to distinct blocks (more than an io_uring queue holds),
      * then wait for all. (Overlapping writes in flight together may land in any order:
      * ordering them is the caller's business, with waits or flushes.) */
-    enum { N = 150 };
+    enum { N = 150 };   /* more than the 128 completions an io_uring disk keeps in flight */
     size_t len = bs;
     uint8_t *out = malloc(N * len), *in = malloc(N * len);
     drv_blk_ticket *t = calloc(N, sizeof *t);

@@ -309,9 +309,10 @@ static void bar_layout(drv_display *d)
 }
 
 static struct wl_surface *deco_surface(drv_display *d) { return bar_visible(d) ? d->bar : NULL; }
+static double deco_scale(drv_display *d) { return d->scale > 0 ? d->scale : 1; }
 
-static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t button,
-                       double x, double y)
+static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t time_ms,
+                       uint32_t button, double x, double y)
 {
     if (!bar_visible(d) || d->lost)
         return;
@@ -325,10 +326,10 @@ static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, ui
         d->notify_close = true;   /* delivered at the end of this dispatch */
         return;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    if (ms - d->last_press_ms < 400) {
+    /* Double click by the events' own times (milliseconds, wrapping), not by when we
+     * happen to read them. */
+    uint32_t ms = time_ms;
+    if (d->last_press_ms && (uint32_t)(ms - (uint32_t)d->last_press_ms) < 400) {
         if (d->maximized)
             xdg_toplevel_unset_maximized(d->top);
         else
@@ -336,7 +337,7 @@ static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, ui
         d->last_press_ms = 0;
         return;
     }
-    d->last_press_ms = ms;
+    d->last_press_ms = ms ? ms : 1;
     xdg_toplevel_move(d->top, seat, serial);
 }
 
@@ -631,7 +632,10 @@ static int wl_open(const drv_display_config *cfg, const drv_display_listener *li
     snprintf(d->title, sizeof d->title, "%s", cfg && cfg->title ? cfg->title : "Kons");
     xdg_toplevel_set_title(d->top, d->title);
     d->csd = !d->decoman;   /* until the decoration manager says otherwise */
-    d->deco_iface = (struct drv_wl_deco){.display = d, .surface = deco_surface, .press = deco_press};
+    /* Smaller than this no desktop is usable (window geometry: with our bar). */
+    xdg_toplevel_set_min_size(d->top, 200, 150 + (d->csd ? TITLE_H : 0));
+    d->deco_iface = (struct drv_wl_deco){.display = d, .surface = deco_surface,
+                                         .press = deco_press, .scale = deco_scale};
     xdg_toplevel_set_app_id(d->top, cfg && cfg->app_id ? cfg->app_id : "kons");
     if (cfg && (cfg->flags & DRV_DISPLAY_FULLSCREEN))
         xdg_toplevel_set_fullscreen(d->top, NULL);

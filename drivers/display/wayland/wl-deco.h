@@ -17,9 +17,11 @@ struct drv_wl_deco {
     struct wl_surface *(*surface)(drv_display *d);
     /* A button press at (x, y), logical pixels in the title bar: the close box asks the
      * client to close, a left press elsewhere moves the window (double click: maximize
-     * or restore), a right press opens the compositor's window menu. */
-    void (*press)(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t button,
-                  double x, double y);
+     * or restore; time_ms is the event's time), a right press opens the compositor's window menu. */
+    void (*press)(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t time_ms,
+                  uint32_t button, double x, double y);
+    /* The window's current scale (device pixels per logical pixel), for the cursor. */
+    double (*scale)(drv_display *d);
 };
 
 #endif
