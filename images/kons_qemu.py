@@ -266,7 +266,7 @@ class Machine:
         self.cmd("send-key", keys=[{"type": "qcode", "data": q} for q in qcodes],
                  **{"hold-time": hold_ms})
 
-    def type_text(self, text, pause=0.08):
+    def type_text(self, text, pause=0.08):  # noqa: C901
         """Types US-layout text key by key."""
         for ch in text:
             if ch.isalpha() and ch.isascii():
