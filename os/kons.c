@@ -3,11 +3,13 @@
  *
  *   kons [--display=headless|wayland|kms] [--input=synthetic|wayland|libinput]
  *        [--size=WxH] [--scale=S] [--scenario=FILE] [--screenshot=OUT.png]
- *        [--output-dir=DIR] [--double-buffer] [--check-damage] [--run]
+ *        [--output-dir=DIR] [--double-buffer] [--check-damage] [--report-frames]
+ *        [--fullscreen] [--run]
  *
  * --double-buffer makes the headless display alternate two buffers (buffer age 2, as
  * KMS and Wayland); --check-damage compares every frame drawn from damage with a full
- * redraw and fails on any difference (the screenshot tests use both).
+ * redraw and fails on any difference (the screenshot tests use both). --report-frames
+ * prints "shown N" on stdout when the N-th frame is on screen (for test drivers).
  *
  * Flags take their value after '=' or as the next argument. Exit status: 0 success,
  * 1 a runtime failure (no display, a screenshot that cannot be written, display lost),
@@ -87,6 +89,7 @@ typedef struct app {
     int devices_lost; /* input devices removed and not back */
     int check_damage;  /* after every frame, compare it with a full redraw */
     int frames;
+    int report_frames, frames_shown;
 } app;
 
 static void die_usage(const char *fmt, ...)
@@ -307,10 +310,17 @@ static void handle_events(app *a)
             }
             break;
         case PR_EV_BUTTON:
-            if (ev.input.button.state != DRV_BUTTON_PRESSED || ev.hit.record == PR_NONE)
+            if (ev.input.button.state != DRV_BUTTON_PRESSED || !a->listener)
                 break;
-            if (!a->listener)
+            if (ev.hit.record == PR_NONE) {
+                /* A click on the input line puts its cursor there. */
+                const pr_rec *r = pr_output_rec(pr_pane_output(a->listener), a->ed_rec);
+                if (ev.pane == pr_pane_id(a->listener) && r && ev.x >= r->box.x0 &&
+                    ev.x < r->box.x1 && ev.y >= r->box.y0 && ev.y < r->box.y1)
+                    pr_editor_set_cursor(a->ed, pr_editor_index_at(a->ed, a->text, r->style,
+                                                                    ev.x - r->box.x0), 0);
                 break;
+            }
             if (ev.input.button.button == DRV_BTN_LEFT) {
                 /* As CLIM's accept: a click on a presentation gives its object as input. */
                 if (ev.hit.object > 0 && (size_t)ev.hit.object < NOBJ)
@@ -375,7 +385,17 @@ static void on_close(void *data)
 static void on_frame_done(void *data, uint64_t t)
 {
     (void)t;
-    ((app *)data)->frame_pending = 0;
+    app *a = data;
+    if (a->frame_pending && a->report_frames) {
+        /* For test drivers (tests/screenshots/weston_test.py waits for "shown 2"). */
+        printf("shown %d\n", ++a->frames_shown);
+        fflush(stdout);
+        /* Draw the first frame once more, so that a driver waiting for "shown 2" knows
+         * the first one is on screen whatever the compositor's buffer handling. */
+        if (a->frames_shown == 1 && a->desk)
+            pr_desktop_damage_all(a->desk);
+    }
+    a->frame_pending = 0;
 }
 
 static void on_lost(void *data, const char *why)
@@ -584,8 +604,6 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
 {
     for (size_t i = 0; i < pr_scenario_count(sc) && !a->quit; i++) {
         const pr_step *st = pr_scenario_step(sc, i);
-        double px, py;
-        pr_desktop_pointer(a->desk, &px, &py);
         switch (st->kind) {
         case PR_STEP_TYPE: {
             size_t bad;
@@ -633,8 +651,6 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
                                  DRV_DEV_KEYBOARD | DRV_DEV_POINTER, st->kind == PR_STEP_PLUG);
             break;
         }
-        (void)px;
-        (void)py;
         int r = run_until_idle(a);
         if (r < 0) {
             fprintf(stderr, "kons: scenario line %d: the desktop did not become idle: %s\n",
@@ -659,7 +675,8 @@ static int run_scenario(app *a, const pr_scenario *sc, const char *outdir)
 static const char usage[] =
     "usage: kons [--display=headless|wayland|kms] [--input=synthetic|wayland|libinput]\n"
     "            [--size=WxH] [--scale=S] [--scenario=FILE] [--screenshot=OUT.png]\n"
-    "            [--output-dir=DIR] [--double-buffer] [--check-damage] [--run]\n"
+    "            [--output-dir=DIR] [--double-buffer] [--check-damage] [--report-frames]\n"
+    "            [--fullscreen] [--run]\n"
     "            [--renderer=gl] (kms: GBM/EGL/GLES2 when Mesa can, else dumb buffers)\n"
     "Shows the demo desktop. Headless without --run draws one frame and exits.\n"
     "--scenario runs a script of input events (format: presentation/README.md).\n"
@@ -672,7 +689,7 @@ int main(int argc, char **argv)
         os_init_pid1(&argc, &argv);
     const char *display = NULL, *input = NULL, *size = NULL, *scenario = NULL, *shot = NULL;
     const char *outdir = NULL, *scale_s = NULL;
-    int run = 0, dbl = 0, a_check_damage = 0;
+    int run = 0, dbl = 0, a_check_damage = 0, a_report = 0, fullscreen = 0;
     static const struct { const char *name; const char **val; } opts_v[] = {
         {"display", NULL}, {"input", NULL}, {"size", NULL}, {"scenario", NULL},
         {"screenshot", NULL}, {"output-dir", NULL}, {"scale", NULL}, {"renderer", NULL}};
@@ -687,6 +704,14 @@ int main(int argc, char **argv)
         }
         if (!strcmp(arg, "--run")) {
             run = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--fullscreen")) {
+            fullscreen = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--report-frames")) {
+            a_report = 1;
             continue;
         }
         if (!strcmp(arg, "--check-damage")) {
@@ -740,6 +765,7 @@ int main(int argc, char **argv)
                                                          : "libinput";
     app a = {0};
     a.check_damage = a_check_damage;
+    a.report_frames = a_report;
     a.dops = drv_display_lookup(display);
     if (!a.dops) {
         if (drv_display_known(display))
@@ -786,7 +812,8 @@ int main(int argc, char **argv)
     }
     a.loop = pr_loop_new();
     drv_display_config cfg = {.width = w, .height = h, .scale = scale, .title = "Kons",
-                              .app_id = "kons", .flags = dbl ? DRV_DISPLAY_HEADLESS_DOUBLE : 0};
+                              .app_id = "kons", .flags = (dbl ? DRV_DISPLAY_HEADLESS_DOUBLE : 0u) |
+                                       (fullscreen ? DRV_DISPLAY_FULLSCREEN : 0u)};
     if (!size && !strcmp(a.dops->name, "kms"))
         cfg.width = cfg.height = 0; /* KMS: the display's preferred mode */
     if (renderer && !strcmp(renderer, "gl"))
@@ -861,14 +888,10 @@ int main(int argc, char **argv)
         if (run_until_idle(&a) < 0)
             status = 1;
     } else {
-        /* Draw the first frame before blocking: a Wayland display has nothing to read
-         * until it has been shown something. */
-        settle(&a);
-        while (!a.quit) {
+        /* Draw first (the first frame must not wait for an event), then sleep. */
+        for (settle(&a); !a.quit; settle(&a))
             if (pr_loop_run_once(a.loop, -1) < 0)
                 break;
-            settle(&a);
-        }
     }
     if (status == 0 && !a.exit_code && run_until_idle(&a) < 0 && !a.quit)
         status = 1;

@@ -34,6 +34,12 @@ struct pr_pane {
     double height; /* requested; 0 = fill */
     double x, y, w, h; /* on the desktop, set by layout */
     double sx, sy;     /* scroll position */
+    /* Scrolled since the last frame by pend_dy (whole pixels, vertical only): the frame
+     * may move the pixels already on screen instead of redrawing the pane. pend_full:
+     * the scroll cannot be done by moving pixels (horizontal, too far): the pane is
+     * damaged whole. */
+    double pend_dy;
+    int pend, pend_full;
     uint32_t bg;
     pr_output *out;
 };
@@ -48,7 +54,7 @@ struct pr_window {
     size_t npanes;
 };
 
-typedef enum { DRAG_NONE, DRAG_MOVE, DRAG_RESIZE } drag_mode;
+typedef enum { DRAG_NONE, DRAG_MOVE, DRAG_RESIZE, DRAG_SCROLL } drag_mode;
 
 struct pr_desktop {
     pr_text *text;
@@ -56,6 +62,9 @@ struct pr_desktop {
     int32_t width, height;
     uint32_t bg;
     int draw_pointer;
+    int ptr_drawn;          /* the pointer is in the last frame, at ptr_x, ptr_y */
+    double ptr_x, ptr_y;
+    long blits;             /* scrolls done by moving pixels (statistics) */
     pr_window **wins;
     size_t nwins, cwins;
     pr_window *focus;
@@ -65,6 +74,8 @@ struct pr_desktop {
     uint32_t buttons; /* bit per pressed button (BTN_LEFT + i) */
     drag_mode drag;
     pr_window *drag_win;
+    pr_pane *drag_pane; /* DRAG_SCROLL: the pane whose scroll thumb is dragged */
+    double drag_sy;
     double drag_px, drag_py, drag_x, drag_y, drag_w, drag_h;
     pr_typeset sensitive;
     pr_pane *hl_pane;
@@ -350,6 +361,10 @@ void pr_window_destroy(pr_window *w)
         }
         if (d->focus_pane == p)
             d->focus_pane = NULL;
+        if (d->drag_pane == p) {
+            d->drag = DRAG_NONE;
+            d->drag_pane = NULL;
+        }
         pr_output_free(p->out);
         free(p);
     }
@@ -367,6 +382,7 @@ void pr_window_destroy(pr_window *w)
     if (d->drag_win == w) {
         d->drag = DRAG_NONE;
         d->drag_win = NULL;
+        d->drag_pane = NULL;
     }
     if (w->title_layout)
         g_object_unref(w->title_layout);
@@ -505,6 +521,21 @@ void pr_pane_rect(pr_pane *p, double *x, double *y, double *w, double *h)
     *h = p->h;
 }
 
+/* Adds the part of the damage inside the pane's content, moved by -dy, to the damage:
+ * pixels that were stale before a scroll are stale at their new place after the frame
+ * moves the pane's pixels. */
+static void shift_pane_damage(pr_pane *p, double dy)
+{
+    cairo_rectangle_int_t pr = {(int)floor(p->x), (int)floor(p->y),
+                                (int)ceil(p->w - PR_SCROLLBAR), (int)ceil(p->h)};
+    cairo_region_t *in = cairo_region_create_rectangle(&pr);
+    cairo_region_intersect(in, p->d->damage);
+    cairo_region_translate(in, 0, (int)-dy);
+    cairo_region_intersect_rectangle(in, &pr);
+    cairo_region_union(p->d->damage, in);
+    cairo_region_destroy(in);
+}
+
 void pr_pane_scroll_to(pr_pane *p, double x, double y)
 {
     double ew, eh;
@@ -514,9 +545,18 @@ void pr_pane_scroll_to(pr_pane *p, double x, double y)
     y = round(fmin(fmax(y, 0), maxy));
     if (x == p->sx && y == p->sy)
         return;
+    double dx = x - p->sx, dy = y - p->sy;
     p->sx = x;
     p->sy = y;
-    damage_pane(p);
+    if (dx == 0 && !p->pend_full && fabs(p->pend_dy + dy) < p->h / 2) {
+        p->pend = 1;
+        p->pend_dy += dy;
+        shift_pane_damage(p, dy);
+        pr_desktop_damage(p->d, p->x + p->w - PR_SCROLLBAR, p->y, PR_SCROLLBAR, p->h);
+    } else {
+        p->pend_full = 1;
+        damage_pane(p);
+    }
 }
 
 void pr_pane_scroll_by(pr_pane *p, double dx, double dy)
@@ -575,6 +615,34 @@ static pr_window *window_at(pr_desktop *d, double x, double y)
         pr_window *w = d->wins[i];
         if (x >= w->x && x < w->x + w->w && y >= w->y && y < w->y + w->h)
             return w;
+    }
+    return NULL;
+}
+
+/* The scroll thumb of a pane: its top and height on the desktop, and the scroll range
+ * (the largest scroll position). Returns 0 when everything fits (no thumb). Whole
+ * pixels: a fractional edge would be antialiased differently when drawn through a
+ * damage clip than in a full redraw. */
+static int thumb(pr_pane *p, double *ty, double *th, double *range)
+{
+    double ew, eh;
+    pr_output_extent(p->out, &ew, &eh);
+    eh += 4;
+    if (eh <= p->h || p->h <= 0)
+        return 0;
+    *range = eh - p->h;
+    *th = round(fmax(12, p->h * p->h / eh));
+    *ty = round(p->y + (p->h - *th) * (p->sy / *range));
+    return 1;
+}
+
+/* The pane whose scroll bar strip is under (x, y), or NULL. */
+static pr_pane *scrollbar_at(pr_window *w, double x, double y)
+{
+    for (size_t i = 0; w && i < w->npanes; i++) {
+        pr_pane *p = w->panes[i];
+        if (x >= p->x + p->w - PR_SCROLLBAR && x < p->x + p->w && y >= p->y && y < p->y + p->h)
+            return p;
     }
     return NULL;
 }
@@ -671,6 +739,11 @@ static void pointer_moved(pr_desktop *d, double x, double y)
     damage_pointer(d);
     if (d->drag == DRAG_MOVE) {
         pr_window_move(d->drag_win, d->drag_x + (x - d->drag_px), d->drag_y + (y - d->drag_py));
+    } else if (d->drag == DRAG_SCROLL) {
+        double ty, th, range;
+        pr_pane *p = d->drag_pane;
+        if (thumb(p, &ty, &th, &range) && p->h > th)
+            pr_pane_scroll_to(p, p->sx, d->drag_sy + (y - d->drag_py) * range / (p->h - th));
     } else if (d->drag == DRAG_RESIZE) {
         pr_window_resize(d->drag_win, d->drag_w + (x - d->drag_px), d->drag_h + (y - d->drag_py));
     }
@@ -691,6 +764,7 @@ static void button(pr_desktop *d, const drv_input_event *in)
         if (d->drag != DRAG_NONE) {
             d->drag = DRAG_NONE;
             d->drag_win = NULL;
+            d->drag_pane = NULL;
             update_highlight(d);
             return; /* the end of a window drag is window management, not input */
         }
@@ -712,6 +786,21 @@ static void button(pr_desktop *d, const drv_input_event *in)
             pr_desktop_post(d, &ev);
         } else if (left) {
             d->drag = DRAG_MOVE;
+        }
+    } else if (left && scrollbar_at(w, d->px, d->py) &&
+               !(d->px >= w->x + w->w - PR_RESIZE_GRIP && d->py >= w->y + w->h - PR_RESIZE_GRIP)) {
+        /* The scroll bar: drag the thumb, or page towards the click. */
+        pr_pane *p = scrollbar_at(w, d->px, d->py);
+        double ty, th, range;
+        if (thumb(p, &ty, &th, &range)) {
+            if (d->py >= ty && d->py < ty + th) {
+                d->drag = DRAG_SCROLL;
+                d->drag_pane = p;
+                d->drag_sy = p->sy;
+            } else {
+                pr_pane_scroll_by(p, 0, (d->py < ty ? -0.9 : 0.9) * p->h);
+                update_highlight(d);
+            }
         }
     } else if (left && d->px >= w->x + w->w - PR_RESIZE_GRIP &&
                d->py >= w->y + w->h - PR_RESIZE_GRIP) {
@@ -861,17 +950,11 @@ static void draw_pane(pr_desktop *d, pr_pane *p, cairo_t *cr, const cairo_rectan
     }
     cairo_restore(cr);
     /* Scroll bar: a thumb showing the visible part of the output. */
-    double ew, eh;
-    pr_output_extent(p->out, &ew, &eh);
-    eh += 4;
     cairo_rectangle(cr, p->x + p->w - PR_SCROLLBAR, p->y, PR_SCROLLBAR, p->h);
     cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     cairo_fill(cr);
-    if (eh > p->h && p->h > 0) {
-        /* Whole pixels: a fractional edge would be antialiased differently when drawn
-         * through a damage clip than in a full redraw. */
-        double th = round(fmax(12, p->h * p->h / eh));
-        double ty = round(p->y + (p->h - th) * (p->sy / (eh - p->h)));
+    double ty, th, range;
+    if (thumb(p, &ty, &th, &range)) {
         cairo_rectangle(cr, p->x + p->w - PR_SCROLLBAR + 1, ty, PR_SCROLLBAR - 2, th);
         cairo_set_source_rgb(cr, 0.55, 0.55, 0.6);
         cairo_fill(cr);
@@ -948,6 +1031,118 @@ void pr_desktop_draw_all(pr_desktop *d, cairo_t *cr)
     cairo_restore(cr);
 }
 
+/* Whether a window above p's window covers part of the pane. */
+static int pane_obscured(pr_desktop *d, pr_pane *p)
+{
+    size_t i = 0;
+    while (i < d->nwins && d->wins[i] != p->win)
+        i++;
+    for (i++; i < d->nwins; i++) {
+        pr_window *w = d->wins[i];
+        if (w->x < p->x + p->w && w->x + w->w > p->x && w->y < p->y + p->h && w->y + w->h > p->y)
+            return 1;
+    }
+    return 0;
+}
+
+/* Moves the pixels of the rectangle (x, y, w, h) (device pixels) up by dy rows (down
+ * when dy < 0) inside an image surface: memmove per row, in the order that does not
+ * overwrite rows still to be moved. */
+static void move_rows(cairo_surface_t *s, int x, int y, int w, int h, int dy)
+{
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    int rows = h - abs(dy);
+    cairo_surface_flush(s);
+    if (dy > 0)
+        for (int r = 0; r < rows; r++)
+            memmove(data + (size_t)(y + r) * stride + x * 4, data + (size_t)(y + r + dy) * stride + x * 4, (size_t)w * 4);
+    else
+        for (int r = rows - 1; r >= 0; r--)
+            memmove(data + (size_t)(y + r - dy) * stride + x * 4, data + (size_t)(y + r) * stride + x * 4, (size_t)w * 4);
+    cairo_surface_mark_dirty(s);
+}
+
+static void scroll_pane(pr_desktop *d, pr_pane *p, const drv_display_frame *f, cairo_region_t *moved)
+{
+    double dy = p->pend_dy;
+    int ok = !p->pend_full && f->age == 1 && f->scale == floor(f->scale) &&
+             p->x == floor(p->x) && p->y == floor(p->y) && p->w == floor(p->w) &&
+             p->h == floor(p->h) && dy == floor(dy) && fabs(dy) < p->h && !pane_obscured(d, p);
+    cairo_format_t fmt = cairo_image_surface_get_format(f->surface);
+    if (fmt != CAIRO_FORMAT_RGB24 && fmt != CAIRO_FORMAT_ARGB32)
+        ok = 0;
+    double cw = p->w - PR_SCROLLBAR;
+    /* Clip to the desktop: a pane partly off screen is redrawn instead. */
+    if (p->x < 0 || p->y < 0 || p->x + cw > d->width || p->y + p->h > d->height || cw <= 0)
+        ok = 0;
+    if (ok) {
+        int sc = (int)f->scale;
+        move_rows(f->surface, (int)p->x * sc, (int)p->y * sc, (int)cw * sc, (int)p->h * sc,
+                  (int)dy * sc);
+        cairo_rectangle_int_t all = {(int)p->x, (int)p->y, (int)cw, (int)p->h};
+        cairo_region_union_rectangle(moved, &all);
+        /* The rows scrolled into view. */
+        if (dy > 0)
+            pr_desktop_damage(d, p->x, p->y + p->h - dy, cw, dy);
+        else
+            pr_desktop_damage(d, p->x, p->y, cw, -dy);
+        /* Things drawn over the pane's content in the last frame (the pointer, the
+         * window's resize grip) moved with the pixels: erase those copies, and draw
+         * them again where they are (their pixels were replaced). */
+        double ov[2][4] = {
+            {d->ptr_x - 2, d->ptr_y - 2, 16, 24},
+            {p->win->x + p->win->w - PR_RESIZE_GRIP, p->win->y + p->win->h - PR_RESIZE_GRIP,
+             PR_RESIZE_GRIP, PR_RESIZE_GRIP},
+        };
+        for (int k = d->ptr_drawn ? 0 : 1; k < 2; k++) {
+            pr_desktop_damage(d, ov[k][0], ov[k][1], ov[k][2], ov[k][3]);
+            double x0 = fmax(ov[k][0], p->x), x1 = fmin(ov[k][0] + ov[k][2], p->x + cw);
+            double y0 = fmax(ov[k][1] - dy, p->y), y1 = fmin(ov[k][1] + ov[k][3] - dy, p->y + p->h);
+            if (x1 > x0 && y1 > y0)
+                pr_desktop_damage(d, x0, y0, x1 - x0, y1 - y0);
+        }
+        d->blits++;
+    } else {
+        damage_pane(p);
+    }
+    p->pend = p->pend_full = 0;
+    p->pend_dy = 0;
+}
+
+static void scroll_panes(pr_desktop *d, const drv_display_frame *f, cairo_region_t *moved)
+{
+    for (size_t i = 0; i < d->nwins; i++)
+        for (size_t j = 0; j < d->wins[i]->npanes; j++) {
+            pr_pane *p = d->wins[i]->panes[j];
+            if (p->pend || p->pend_full)
+                scroll_pane(d, p, f, moved);
+        }
+}
+
+/* Adds a damage rectangle to the path, rounded outward to whole device pixels: at a
+ * fractional scale a logical edge falls inside a device pixel, and an antialiased clip
+ * edge there would blend the old frame into the new one. The same rounding makes the
+ * rectangles handed to end_frame. */
+static void clip_path(cairo_t *cr, const cairo_rectangle_int_t *rc, double s)
+{
+    double x0 = floor(rc->x * s) / s, y0 = floor(rc->y * s) / s;
+    double x1 = ceil((rc->x + rc->width) * s) / s, y1 = ceil((rc->y + rc->height) * s) / s;
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+}
+
+/* The logical rectangle that covers a clip_path: one more pixel around when the scale
+ * is fractional (for culling windows and records only). */
+static void widen(cairo_rectangle_int_t *rc, double s)
+{
+    if (s == floor(s))
+        return;
+    rc->x -= 1;
+    rc->y -= 1;
+    rc->width += 2;
+    rc->height += 2;
+}
+
 int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *disp)
 {
     check_editors(d);
@@ -956,6 +1151,11 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
     int r = ops->begin_frame(disp, &f);
     if (r < 0)
         return r;
+    /* Panes scrolled since the last frame: move their pixels when the buffer holds the
+     * last frame, else redraw them. `moved` is what the blits changed: damage for the
+     * other buffers (history), not to repaint in this one. */
+    cairo_region_t *moved = cairo_region_create();
+    scroll_panes(d, &f, moved);
     cairo_region_t *repaint = cairo_region_copy(d->damage);
     if (f.age <= 0 || f.age > HIST + 1) {
         cairo_rectangle_int_t all = {0, 0, d->width, d->height};
@@ -976,14 +1176,34 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
     for (int i = 0; i < n; i++) {
         cairo_rectangle_int_t rc;
         cairo_region_get_rectangle(repaint, i, &rc);
-        cairo_rectangle(cr, rc.x, rc.y, rc.width, rc.height);
         area += (double)rc.width * rc.height;
     }
-    cairo_clip(cr);
-    cairo_rectangle_int_t ext;
-    cairo_region_get_extents(repaint, &ext);
-    if (n > 0)
+    if (n > 0 && n <= 8) {
+        /* A few rectangles (a key's line, a scroll's strip, the pointer): draw each on
+         * its own, so that only the records meeting it are visited and drawn. */
+        for (int i = 0; i < n; i++) {
+            cairo_rectangle_int_t rc;
+            cairo_region_get_rectangle(repaint, i, &rc);
+            cairo_save(cr);
+            clip_path(cr, &rc, f.scale);
+            cairo_clip(cr);
+            widen(&rc, f.scale);
+            draw_region(d, cr, &rc);
+            cairo_restore(cr);
+        }
+    } else if (n > 8) {
+        /* Many rectangles: one pass over their extents, clipped to the region. */
+        for (int i = 0; i < n; i++) {
+            cairo_rectangle_int_t rc;
+            cairo_region_get_rectangle(repaint, i, &rc);
+            clip_path(cr, &rc, f.scale);
+        }
+        cairo_clip(cr);
+        cairo_rectangle_int_t ext;
+        cairo_region_get_extents(repaint, &ext);
+        widen(&ext, f.scale);
         draw_region(d, cr, &ext);
+    }
     cairo_destroy(cr);
     /* Damage in device pixels, rounded outward. */
     drv_rect stack_rects[64], *rects = n <= 64 ? stack_rects : malloc(n * sizeof *rects);
@@ -1004,8 +1224,13 @@ int pr_desktop_render(pr_desktop *d, const drv_display_ops *ops, drv_display *di
     if (d->hist[HIST - 1])
         cairo_region_destroy(d->hist[HIST - 1]);
     memmove(d->hist + 1, d->hist, (HIST - 1) * sizeof *d->hist);
+    cairo_region_union(d->damage, moved);
+    cairo_region_destroy(moved);
     d->hist[0] = d->damage;
     d->damage = cairo_region_create();
+    d->ptr_drawn = d->draw_pointer;
+    d->ptr_x = d->px;
+    d->ptr_y = d->py;
     d->last_area = area;
     d->last_rects = n;
     return r;

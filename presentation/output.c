@@ -29,8 +29,10 @@ struct pr_output {
     size_t nbands;
     idvec tall_draw, tall_pres;
     idvec stack; /* open groups */
-    /* the writing cursor */
-    double x, y, margin, line_h;
+    /* the writing cursor; the current line starts at record line_first and its
+     * baseline is line_asc below its top (at least the base style's ascent) */
+    double x, y, margin, line_h, line_asc;
+    pr_rec_id line_first;
     int style, base_style;
     double ext_w, ext_h;
     /* layout cache FIFO */
@@ -91,7 +93,8 @@ void pr_output_clear(pr_output *o)
         o->draw_bands[i].n = o->pres_bands[i].n = 0;
     o->tall_draw.n = o->tall_pres.n = o->stack.n = 0;
     o->x = o->margin;
-    o->y = o->line_h = 0;
+    o->y = o->line_h = o->line_asc = 0;
+    o->line_first = 0;
     o->ext_w = o->ext_h = 0;
     o->lru_n = o->lru_pos = 0;
     if (o->damage && all.x1 > 0 && all.y1 > 0)
@@ -238,6 +241,88 @@ static PangoLayout *rec_layout(pr_output *o, pr_rec_id id)
     return r->cache;
 }
 
+/* The current line's baseline offset, starting at the base style's ascent. */
+static double line_ascent(pr_output *o)
+{
+    if (o->line_asc <= 0)
+        pr_text_metrics(o->text, o->base_style, &o->line_asc, NULL);
+    return o->line_asc;
+}
+
+static void unindex(pr_output *o, pr_rec_id id, int pres)
+{
+    const pr_rec *r = &o->recs[id];
+    size_t b0, b1;
+    idvec *tall = pres ? &o->tall_pres : &o->tall_draw;
+    idvec *bands = pres ? o->pres_bands : o->draw_bands;
+    /* Where index_rec put it: its bands, or the tall list. Scan from the end: the ids of
+     * the current line are the most recent. */
+    idvec *vs[PR_BAND_TALL + 1];
+    size_t nv = 0;
+    if (r->box.y0 < 0 || !band_range(&r->box, &b0, &b1) || b1 - b0 >= PR_BAND_TALL ||
+        b1 >= o->nbands)
+        vs[nv++] = tall;
+    else
+        for (size_t b = b0; b <= b1; b++)
+            vs[nv++] = &bands[b];
+    for (size_t k = 0; k < nv; k++) {
+        idvec *v = vs[k];
+        for (uint32_t i = v->n; i-- > 0;)
+            if (v->v[i] == id) {
+                memmove(v->v + i, v->v + i + 1, (v->n - i - 1) * sizeof *v->v);
+                v->n--;
+                break;
+            }
+    }
+}
+
+/* A run taller than the line so far: the line's baseline moves down, and every run
+ * already on the line (and every closed presentation made of them) with it. */
+static void lower_baseline(pr_output *o, pr_rec_id upto, double asc)
+{
+    float delta = (float)(asc - o->line_asc);
+    o->line_asc = asc;
+    for (pr_rec_id i = o->line_first; i < upto; i++) {
+        pr_rec *r = &o->recs[i];
+        if (!(r->flags & PR_REC_FLOW))
+            continue;
+        if (o->damage)
+            o->damage(o->damage_data, &r->box);
+        unindex(o, i, 0);
+        r->box.y0 += delta;
+        r->box.y1 += delta;
+        index_rec(o, i, 0);
+        grow_extent(o, &r->box);
+        if (o->damage)
+            o->damage(o->damage_data, &r->box);
+        /* Closed groups around it grow to cover its new place. */
+        for (pr_rec_id g = r->parent; g != PR_NONE; g = o->recs[g].parent) {
+            pr_rec *gr = &o->recs[g];
+            int open = 0;
+            for (uint32_t k = 0; k < o->stack.n; k++)
+                open |= o->stack.v[k] == g;
+            if (open)
+                break;
+            if (gr->type)
+                unindex(o, g, 1);
+            if (r->box.y1 > gr->box.y1)
+                gr->box.y1 = r->box.y1;
+            if (r->box.y0 > gr->box.y0) {
+                /* Recompute the top from the children (they all moved or not). */
+                float top = INFINITY;
+                for (pr_rec_id c = g + 1; c < upto && o->recs[c].depth > gr->depth; c++)
+                    if (o->recs[c].box.y0 < top)
+                        top = o->recs[c].box.y0;
+                if (top != INFINITY)
+                    gr->box.y0 = top;
+            }
+            if (gr->type)
+                index_rec(o, g, 1);
+        }
+    }
+    o->line_h += delta;
+}
+
 static pr_rec_id write_segment(pr_output *o, const char *s, size_t len)
 {
     if (o->alen + len > o->acap) {
@@ -262,11 +347,14 @@ static pr_rec_id write_segment(pr_output *o, const char *s, size_t len)
     PangoLayout *l = pr_text_layout(o->text, o->style, s, (int)len);
     PangoRectangle log;
     pango_layout_get_pixel_extents(l, NULL, &log);
-    double asc, base_asc;
+    double asc;
     pr_text_metrics(o->text, o->style, &asc, NULL);
-    pr_text_metrics(o->text, o->base_style, &base_asc, NULL);
+    if (asc > line_ascent(o))
+        lower_baseline(o, id, asc);
     /* Align baselines: a smaller run sits lower, so the line shares one baseline. */
-    double y0 = o->y + (base_asc > asc ? base_asc - asc : 0);
+    double y0 = o->y + (o->line_asc - asc);
+    r = &o->recs[id];
+    r->flags = PR_REC_FLOW;
     r->box = (pr_bbox){(float)o->x, (float)y0, (float)(o->x + log.width),
                        (float)(y0 + log.height)};
     cache_layout(o, id, l);
@@ -284,6 +372,8 @@ void pr_output_newline(pr_output *o)
     o->y += o->line_h > h ? o->line_h : h;
     o->x = o->margin;
     o->line_h = 0;
+    o->line_asc = 0;
+    o->line_first = (pr_rec_id)o->n;
     if (o->y > o->ext_h)
         o->ext_h = o->y;
 }
@@ -326,6 +416,8 @@ void pr_output_set_cursor(pr_output *o, double x, double y)
     o->x = x;
     o->y = y;
     o->line_h = 0;
+    o->line_asc = 0;
+    o->line_first = (pr_rec_id)o->n;
 }
 void pr_output_set_margin(pr_output *o, double left)
 {
@@ -365,7 +457,7 @@ pr_rec_id pr_output_end(pr_output *o)
         pr_rec *c = &o->recs[i];
         if (c->depth <= g->depth)
             break;
-        if (c->dead || c->box.x0 > c->box.x1)
+        if (c->box.x0 > c->box.x1)
             continue;
         if (c->box.x0 < g->box.x0) g->box.x0 = c->box.x0;
         if (c->box.y0 < g->box.y0) g->box.y0 = c->box.y0;
@@ -518,6 +610,8 @@ void pr_output_truncate(pr_output *o, pr_rec_id first, pr_bbox *removed)
     filter_vec(&o->tall_draw, first);
     filter_vec(&o->tall_pres, first);
     filter_vec(&o->stack, first);
+    if (o->line_first > first)
+        o->line_first = first;
     o->ext_w = o->ext_h = 0;
     for (size_t i = 0; i < o->n; i++)
         if (o->recs[i].box.x0 <= o->recs[i].box.x1)
@@ -628,7 +722,7 @@ void pr_output_visit(pr_output *o, double x0, double y0, double x1, double y1,
             continue;
         prev = id;
         pr_rec *r = &o->recs[id];
-        if (r->dead || r->box.x1 <= x0 || r->box.x0 >= x1 || r->box.y1 <= y0 || r->box.y0 >= y1)
+        if (r->box.x1 <= x0 || r->box.x0 >= x1 || r->box.y1 <= y0 || r->box.y0 >= y1)
             continue;
         fn(data, o, id, r);
     }

@@ -192,7 +192,13 @@ class Weston:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+LSAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lsan.supp')
+
+
 def start_client(cmd, env):
+    # Sanitized builds: ignore fontconfig's process-lifetime caches (tests/lsan.supp).
+    env = dict(env)
+    env.setdefault('LSAN_OPTIONS', f'suppressions={os.path.normpath(LSAN_SUPP)}')
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -247,6 +253,14 @@ def input_test(cmd, a):
     weston = client = None
     try:
         weston = Weston(640, 480, a.shell, 1, x11=xvfb.display)
+        xenv = dict(os.environ, DISPLAY=xvfb.display)
+        win = weston_x_window(xenv)
+        # Put the X pointer inside Weston's window before the client maps, so Weston's
+        # pointer starts where X's is (otherwise it starts at 0,0 and the first motions
+        # come out offset).
+        subprocess.run(['xdotool', 'mousemove', '--window', win, '320', '240'], env=xenv,
+                       check=True, timeout=20)
+        time.sleep(0.3)
         client = start_client(cmd, weston.env)
         lines, ok = wait_line(client, 'shown 1')
         if not ok:
@@ -254,13 +268,14 @@ def input_test(cmd, a):
             print('FAIL: the client showed no frame')
             print(weston.log_tail())
             return 1
-        xenv = dict(os.environ, DISPLAY=xvfb.display)
         def xdo(*args):
             # One action at a time: the X11 backend drops motion that arrives in a burst.
+            if args[0] == 'mousemove':
+                args = ('mousemove', '--window', win) + args[1:]
             subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
             time.sleep(0.25)
-        # Weston's X11 output window is at the X screen's origin: X coordinates are
-        # output coordinates, and the full-screen client's surface coordinates.
+        # Positions relative to Weston's X window are output coordinates, and those of the
+        # full-screen client's surface.
         xdo('mousemove', '100', '120')
         xdo('mousemove', '200', '150')
         xdo('click', '1')
@@ -305,6 +320,14 @@ def input_test(cmd, a):
         xvfb.stop()
 
 
+def weston_x_window(xenv):
+    """The X window of Weston's X11 output: pointer positions are given relative to it,
+    so they are output coordinates wherever the X server put the window."""
+    r = subprocess.run(['xdotool', 'search', '--sync', '--classname', 'weston'],
+                       env=xenv, capture_output=True, text=True, timeout=20)
+    return r.stdout.split()[0]
+
+
 BAR_ACTIVE = (43, 61, 92)   # the active title bar colour of drivers/display/wayland
 
 
@@ -331,13 +354,19 @@ def decorations_test(cmd, a):
     weston = client = None
     try:
         weston = Weston(800, 600, a.shell, 1, x11=xvfb.display)
+        xenv = dict(os.environ, DISPLAY=xvfb.display)
+        win = weston_x_window(xenv)
+        subprocess.run(['xdotool', 'mousemove', '--window', win, '400', '300'], env=xenv,
+                       check=True, timeout=20)   # Weston's pointer starts where X's is
+        time.sleep(0.3)
         client = start_client(cmd, weston.env)
         lines, ok = wait_line(client, 'shown 2')
         if not ok:
             print('FAIL: the client showed no frame')
             return 1
-        xenv = dict(os.environ, DISPLAY=xvfb.display)
         def xdo(*args):
+            if args[0] == 'mousemove':
+                args = ('mousemove', '--window', win) + args[1:]
             subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
             time.sleep(0.3)
         # Activate the window (a click in it) so the bar has its active colour.
@@ -404,6 +433,7 @@ def decorations_test(cmd, a):
             return 1
         if 'close requested' not in out or client.returncode != 0:
             print(f'FAIL: no close request (exit status {client.returncode})')
+            print(err[-4000:])
             return 1
         print('title bar: drag moved the window, double click maximized it, the close box closed it')
         return 0

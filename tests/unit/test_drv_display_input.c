@@ -147,6 +147,22 @@ static void test_synthetic(void)
     CHECK_EQ_INT(evs[6].type, DRV_INPUT_DEVICE_REMOVED);
     CHECK_EQ_INT(evs[6].device, 7);
     CHECK(strcmp(evs[6].dev.name, "usb keyboard") == 0);
+    /* Unplugging the device while it holds a key and two buttons (left is still down
+     * from above) releases them first. */
+    nevs = 0;
+    drv_synthetic_key(in, 42, 1);
+    drv_synthetic_button(in, DRV_BTN_RIGHT, 1);
+    drv_synthetic_device(in, 1, "synthetic", DRV_DEV_KEYBOARD | DRV_DEV_POINTER, 0);
+    ops->dispatch(in);
+    CHECK_EQ_INT(nevs, 6);
+    CHECK_EQ_INT(evs[2].type, DRV_INPUT_KEY);
+    CHECK_EQ_INT(evs[2].key.keycode, 42);
+    CHECK_EQ_INT(evs[2].key.state, DRV_KEY_RELEASED);
+    CHECK_EQ_INT(evs[3].type, DRV_INPUT_POINTER_BUTTON);
+    CHECK_EQ_INT(evs[3].button.state, DRV_BUTTON_RELEASED);
+    CHECK_EQ_INT(evs[4].type, DRV_INPUT_POINTER_BUTTON);
+    CHECK_EQ_INT(evs[5].type, DRV_INPUT_DEVICE_REMOVED);
+    CHECK_EQ_INT(drv_synthetic_key(in, 5000, 1), -EINVAL);
     ops->close(in);
 }
 

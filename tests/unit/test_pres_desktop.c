@@ -65,6 +65,49 @@ static drv_input_event button(int pressed)
     return ev;
 }
 
+/* Scrolling on a single-buffered display moves the pane's pixels (only the new rows
+ * are drawn) unless a window covers the pane; either way the frame is exact. */
+static void test_scroll_blit(pr_text *text)
+{
+    drv_display *save_disp = disp;
+    pr_desktop *save_desk = desk;
+    drv_display_config cfg = {.width = 400, .height = 300};
+    drv_display_err derr;
+    CHECK_EQ_INT(ops->open(&cfg, &(drv_display_listener){0}, &disp, &derr), 0);
+    desk = pr_desktop_new(text, 400, 300);
+    pr_window *win = pr_window_new(desk, "Scroll", 10, 10, 300, 250);
+    pr_pane *pane = pr_pane_new(win, 0, 0xffffffff);
+    pr_output *o = pr_pane_output(pane);
+    char line[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(line, sizeof line, "line %d\n", i);
+        pr_output_write(o, line, strlen(line));
+    }
+    double px, py, pw, ph;
+    pr_pane_rect(pane, &px, &py, &pw, &ph);
+    drv_input_event ev = absolute(px + 40, py + 40); /* the pointer over the pane */
+    pr_desktop_input(desk, &ev);
+    frame();
+    for (int i = 0; i < 4; i++) {
+        pr_pane_scroll_by(pane, 0, i == 2 ? -25 : 17);
+        double area = frame();
+        CHECK(area < pw * ph / 2); /* moved, not redrawn */
+    }
+    pr_window *top = pr_window_new(desk, "Over", 100, 100, 150, 120);
+    frame();
+    pr_pane_scroll_by(pane, 0, 17);
+    CHECK(frame() >= pw * ph - 1); /* covered: the pane is redrawn */
+    pr_window_destroy(top);
+    frame();
+    pr_event pe;
+    while (pr_desktop_next_event(desk, &pe))
+        ;
+    pr_desktop_free(desk);
+    ops->close(disp);
+    disp = save_disp;
+    desk = save_desk;
+}
+
 int main(void)
 {
     pr_err err;
@@ -164,6 +207,28 @@ int main(void)
     CHECK_EQ_INT((int)sy, 0);
     frame();
 
+    /* Scrolling under another window (the pixels cannot just move) and with the
+     * pointer over the pane (its copy must be erased): still exact. */
+    for (int i = 0; i < 60; i++)
+        pr_output_write(o, "filler line\n", 12);
+    pr_window *top = pr_window_new(desk, "Over", 100, 100, 150, 120);
+    frame();
+    for (int i = 0; i < 3; i++) {
+        pr_pane_scroll_by(pane, 0, 17);
+        frame();
+    }
+    pr_window_destroy(top);
+    frame();
+    ev = absolute(px + 50, py + 60);
+    pr_desktop_input(desk, &ev);
+    frame();
+    for (int i = 0; i < 3; i++) {
+        pr_pane_scroll_by(pane, 0, i == 1 ? -30 : 23);
+        frame();
+    }
+    while (pr_desktop_next_event(desk, &pe))
+        ;
+
     /* Title bar: a drag moves the window; the close box queues a close request. */
     ev = absolute(100, 30);
     pr_desktop_input(desk, &ev);
@@ -194,6 +259,7 @@ int main(void)
     pr_editor_free(ed);
     pr_desktop_free(desk);
     ops->close(disp);
+    test_scroll_blit(text);
     pr_text_free(text);
     return check_report();
 }

@@ -1,5 +1,6 @@
 /* Unit tests for output records (pr/output.h): writing, groups, presentations and their
  * boxes, hit-testing (checked against a brute-force scan), truncation, visiting. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,49 @@ static void test_nested_and_tall(void)
 }
 
 static int visited[64], nvisited;
+static void visit(void *data, pr_output *o, pr_rec_id id, pr_rec *r);
+
+/* A taller run later on a line lowers the line's baseline: earlier runs (and the closed
+ * presentation around one) move down so that all runs share it. */
+static void test_baseline(void)
+{
+    int small = pr_text_style(text, "DejaVu Sans 9", 0x000000ff);
+    int big = pr_text_style(text, "DejaVu Serif Bold 24", 0x000000ff);
+    double asc_s, asc_b;
+    pr_text_metrics(text, small, &asc_s, NULL);
+    pr_text_metrics(text, big, &asc_b, NULL);
+    pr_output *o = pr_output_new(text);
+    pr_output_write(o, "above\n", 6);
+    pr_output_set_style(o, small);
+    pr_rec_id p = pr_output_begin(o, 5, 1);
+    pr_rec_id a = pr_output_write(o, "small", 5);
+    pr_output_end(o);
+    float before = pr_output_rec(o, a)->box.y0;
+    pr_output_set_style(o, big);
+    pr_rec_id b = pr_output_write(o, "BIG", 3);
+    pr_output_set_style(o, small);
+    pr_rec_id c = pr_output_write(o, "after", 5);
+    const pr_rec *ra = pr_output_rec(o, a), *rb = pr_output_rec(o, b), *rc = pr_output_rec(o, c);
+    CHECK(ra->box.y0 > before);
+    CHECK(fabs((ra->box.y0 + asc_s) - (rb->box.y0 + asc_b)) < 0.51);
+    CHECK(fabs((rc->box.y0 + asc_s) - (rb->box.y0 + asc_b)) < 0.51);
+    const pr_rec *rp = pr_output_rec(o, p);
+    CHECK(rp->box.y0 == ra->box.y0 && rp->box.y1 == ra->box.y1);
+    CHECK_EQ_INT(pr_output_hit(o, ra->box.x0 + 1, ra->box.y1 - 1, NULL), p);
+    /* The next line starts below the big run. */
+    pr_output_newline(o);
+    pr_rec_id d = pr_output_write(o, "next", 4);
+    CHECK(pr_output_rec(o, d)->box.y0 >= rb->box.y1 - 1);
+    /* Everything is still found where it is drawn. */
+    nvisited = 0;
+    pr_output_visit(o, 0, ra->box.y0, 1000, ra->box.y1, visit, NULL);
+    int seen = 0;
+    for (int i = 0; i < nvisited; i++)
+        seen += visited[i] == (int)a;
+    CHECK_EQ_INT(seen, 1);
+    pr_output_free(o);
+}
+
 static void visit(void *data, pr_output *o, pr_rec_id id, pr_rec *r)
 {
     (void)data;
@@ -196,6 +240,7 @@ int main(void)
     test_text_and_groups();
     test_nested_and_tall();
     test_visit();
+    test_baseline();
     test_random_against_brute_force();
     pr_text_free(text);
     pr_err e2;

@@ -23,6 +23,8 @@
 
 /* evdev codes of the modifier keys the typist presses. */
 #define KEY_LEFTSHIFT 42
+#define KEY_MAX_CODE 767
+#define KEY_WORDS ((KEY_MAX_CODE + 64) / 64)
 
 struct drv_input {
     drv_input_listener listener;
@@ -33,6 +35,10 @@ struct drv_input {
     char (*names)[64];  /* device names referenced by queued device events */
     size_t nnames;
     uint64_t fake_time_us; /* deterministic event times: +1000 us per event */
+    /* Keys and buttons held down, so an unplugged device releases them first (the
+     * contract of DRV_INPUT_DEVICE_REMOVED). */
+    uint64_t keys_down[KEY_WORDS];
+    uint32_t buttons_down; /* bit (button - BTN_LEFT) */
 };
 
 static int push(drv_input *in, const drv_input_event *ev)
@@ -153,6 +159,12 @@ static int syn_dispatch(drv_input *in)
 int drv_synthetic_key(drv_input *in, uint32_t keycode, int pressed)
 {
     drv_input_event ev = {0};
+    if (keycode > KEY_MAX_CODE)
+        return -EINVAL;
+    if (pressed)
+        in->keys_down[keycode / 64] |= 1ull << (keycode % 64);
+    else
+        in->keys_down[keycode / 64] &= ~(1ull << (keycode % 64));
     if (!drv_xkb_key(in->xkb, keycode, pressed ? DRV_KEY_PRESSED : DRV_KEY_RELEASED, &ev))
         return 0; /* a compose sequence swallowed it */
     return push(in, &ev);
@@ -258,6 +270,10 @@ int drv_synthetic_absolute(drv_input *in, double x, double y)
 
 int drv_synthetic_button(drv_input *in, uint32_t button, int pressed)
 {
+    if (button >= DRV_BTN_LEFT && button < DRV_BTN_LEFT + 32) {
+        uint32_t bit = 1u << (button - DRV_BTN_LEFT);
+        in->buttons_down = pressed ? in->buttons_down | bit : in->buttons_down & ~bit;
+    }
     drv_input_event ev = {.type = DRV_INPUT_POINTER_BUTTON};
     ev.button.button = button;
     ev.button.state = pressed ? DRV_BUTTON_PRESSED : DRV_BUTTON_RELEASED;
@@ -277,8 +293,16 @@ int drv_synthetic_axis(drv_input *in, double dx, double dy, int steps_x, int ste
 int drv_synthetic_device(drv_input *in, uint32_t id, const char *name, uint32_t caps,
                          int added)
 {
-    if (!added)
-        drv_xkb_reset(in->xkb); /* an unplugged keyboard releases its keys */
+    if (!added && id == SYN_DEVICE) {
+        /* An unplugged device releases what it held, before it goes. */
+        for (uint32_t k = 0; k <= KEY_MAX_CODE; k++)
+            if (in->keys_down[k / 64] >> (k % 64) & 1)
+                drv_synthetic_key(in, k, 0);
+        for (uint32_t b = 0; b < 32; b++)
+            if (in->buttons_down >> b & 1)
+                drv_synthetic_button(in, DRV_BTN_LEFT + b, 0);
+        drv_xkb_reset(in->xkb);
+    }
     return syn_device_event(in, id, name, caps, added);
 }
 

@@ -6,7 +6,8 @@
  * until the output is truncated or cleared, so the Lisp side can hold record ids as
  * plain integers. Records are appended in output order: a record's children have
  * greater ids than the group itself, and a group's bounding box is the union of its
- * children's, fixed when the group is closed.
+ * children's, fixed when the group is closed (it moves only if a taller run later on
+ * the same line lowers the line's baseline: runs on a line share one baseline).
  *
  * Coordinates are the pane's *document* coordinates in logical pixels: (0,0) is the top
  * left of the output; the pane's viewport scrolls over them.
@@ -50,6 +51,10 @@ typedef enum pr_rec_kind {
     PR_REC_GROUP,    /* nested records; a presentation when type != 0 */
 } pr_rec_kind;
 
+/* pr_rec.flags: a run placed by the writing cursor on the current line; it moves down
+ * when a taller run later on the same line lowers the line's baseline. */
+#define PR_REC_FLOW 1u
+
 typedef struct pr_bbox {
     float x0, y0, x1, y1; /* x0 <= x1, y0 <= y1; half-open [x0, x1) x [y0, y1) */
 } pr_bbox;
@@ -61,7 +66,7 @@ typedef struct pr_rec {
     pr_bbox box;
     pr_rec_id parent;  /* enclosing group or PR_NONE */
     uint8_t kind;      /* pr_rec_kind */
-    uint8_t dead;      /* removed (truncate), kept until the array shrinks */
+    uint8_t flags;     /* PR_REC_FLOW: text placed by the writing cursor */
     uint16_t depth;    /* nesting depth: 0 at top level */
     uint16_t type;     /* groups: presentation type (0 = plain group) */
     uint16_t style;    /* text: style id; rect/line: 1 = outline only / line width */
