@@ -376,7 +376,21 @@ def measure_renderers(a):
     return None
 
 
-TESTS = {"init": test_init, "renderers": measure_renderers, "store": test_store, "fatal": test_fatal, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd"
+
+
+def test_kons_img_uefi(a):
+    """kons.img under UEFI (OVMF, package ovmf): the firmware starts EFI/BOOT/BOOTX64.EFI
+    (syslinux.efi) from the boot partition. Skipped when OVMF is not installed."""
+    if not os.path.exists(OVMF_CODE):
+        print(f"SKIP: no {OVMF_CODE} (Debian package ovmf)")
+        sys.exit(77)
+    return boot_kons_img(a, "kons-img-uefi", lambda img: dict(
+        drives=[kons_qemu.Drive(img)],
+        extra=["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}"]))
+
+
+TESTS = {"init": test_init, "kons-img-uefi": test_kons_img_uefi, "renderers": measure_renderers, "store": test_store, "fatal": test_fatal, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
          "click": test_click}
 
 
