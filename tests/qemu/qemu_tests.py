@@ -151,9 +151,13 @@ def compare_golden(a, m, shot_name, golden_name):
 def boot_to_desktop(a, name, **kw):
     m = desktop_machine(a, name, **kw)
     m.start()
-    t_frame = m.wait_serial(FIRST_FRAME, 90)
-    m.wait_serial(r"libinput: device .*QEMU Virtio Keyboard", 60)
-    m.wait_serial(r"libinput: device .*QEMU Virtio Tablet", 60)
+    try:
+        t_frame = m.wait_serial(FIRST_FRAME, 90)
+        m.wait_serial(r"libinput: device .*QEMU Virtio Keyboard", 60)
+        m.wait_serial(r"libinput: device .*QEMU Virtio Tablet", 60)
+    except BaseException:
+        m.stop()  # never leave a QEMU behind
+        raise
     return m, t_frame
 
 
