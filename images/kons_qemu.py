@@ -101,6 +101,8 @@ class Machine:
              "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         if self.kvm:
             a += ["-enable-kvm", "-cpu", "host", "-smp", "2"]
+        elif os.environ.get("KONS_QEMU_SMP"):
+            a += ["-smp", os.environ["KONS_QEMU_SMP"]]
         if self.gpu == "virtio":
             w, h = self.size
             a += ["-vga", "none", "-device", f"virtio-gpu-pci,id=gpu0,xres={w},yres={h}",
