@@ -84,7 +84,9 @@ void pr_desktop_pointer(pr_desktop *d, double *x, double *y);
 
 /* Feeds one input event: moves the pointer, runs window management (raise, focus,
  * move by the title bar, resize by the bottom-right grip), scrolls panes with the
- * wheel, updates the highlight, and queues pr_events for the application. */
+ * wheel and their scroll bars (drag the thumb, click above/below it to page), updates
+ * the highlight, and queues pr_events for the application (window management and
+ * scroll-bar clicks are not queued). */
 void pr_desktop_input(pr_desktop *d, const drv_input_event *ev);
 /* Queues an event from elsewhere (the display's close request: PR_EV_QUIT). */
 void pr_desktop_post(pr_desktop *d, const pr_event *ev);
