@@ -177,6 +177,20 @@ class Weston:
             raise RuntimeError('weston-screenshooter wrote no file')
         shutil.copy(os.path.join(self.dir, shots[0]), out)
 
+    def wait_background(self, timeout=15):
+        """The desktop shell's background is drawn by a helper client some time after
+        start: wait for its colour (weston.ini above) so screenshots never catch a bare
+        output."""
+        shot = os.path.join(self.dir, 'bg.png')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.screenshot(shot)
+            _, _, px = png_read(shot)
+            if tuple(px[:3]) == (0x10, 0x20, 0x30):
+                return True
+            time.sleep(0.2)
+        return False
+
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -255,10 +269,10 @@ def input_test(cmd, a):
         weston = Weston(640, 480, a.shell, 1, x11=xvfb.display)
         xenv = dict(os.environ, DISPLAY=xvfb.display)
         win = weston_x_window(xenv)
-        # Put the X pointer inside Weston's window before the client maps, so Weston's
-        # pointer starts where X's is (otherwise it starts at 0,0 and the first motions
-        # come out offset).
-        subprocess.run(['xdotool', 'mousemove', '--window', win, '320', '240'], env=xenv,
+        # Put the X pointer at the window's origin before the client maps: Weston's
+        # pointer starts at 0,0 and, depending on timing, Weston takes the first X motion
+        # it sees as that origin; starting there makes both agree.
+        subprocess.run(['xdotool', 'mousemove', '--window', win, '0', '0'], env=xenv,
                        check=True, timeout=20)
         time.sleep(0.3)
         client = start_client(cmd, weston.env)
@@ -276,6 +290,11 @@ def input_test(cmd, a):
             time.sleep(0.25)
         # Positions relative to Weston's X window are output coordinates, and those of the
         # full-screen client's surface.
+        # Weston may lose the first X motion (its pointer then lags X's by that step):
+        # pushing the pointer into the window's corner, where Weston clamps it, puts both
+        # at 0,0 again.
+        xdo('mousemove', '50', '50')
+        xdo('mousemove', '0', '0')
         xdo('mousemove', '100', '120')
         xdo('mousemove', '200', '150')
         xdo('click', '1')
@@ -356,7 +375,7 @@ def decorations_test(cmd, a):
         weston = Weston(800, 600, a.shell, 1, x11=xvfb.display)
         xenv = dict(os.environ, DISPLAY=xvfb.display)
         win = weston_x_window(xenv)
-        subprocess.run(['xdotool', 'mousemove', '--window', win, '400', '300'], env=xenv,
+        subprocess.run(['xdotool', 'mousemove', '--window', win, '0', '0'], env=xenv,
                        check=True, timeout=20)   # Weston's pointer starts where X's is
         time.sleep(0.3)
         client = start_client(cmd, weston.env)
@@ -369,6 +388,9 @@ def decorations_test(cmd, a):
                 args = ('mousemove', '--window', win) + args[1:]
             subprocess.run(['xdotool', *args], env=xenv, check=True, timeout=20)
             time.sleep(0.3)
+        # As in the input test: resynchronize Weston's pointer in the corner first.
+        xdo('mousemove', '50', '50')
+        xdo('mousemove', '0', '0')
         # Activate the window (a click in it) so the bar has its active colour.
         xdo('mousemove', '400', '300')
         xdo('click', '1')
@@ -486,6 +508,9 @@ def main():
     weston = Weston(w, h, a.shell, a.scale)
     client = None
     try:
+        if a.shell == 'desktop-shell.so' and not weston.wait_background():
+            print('FAIL: the desktop shell never drew its background')
+            return 1
         client = start_client(cmd, weston.env)
         if a.mode == 'screenshot':
             ok, lines = wait_ready(weston, client, a.ready)

@@ -309,6 +309,7 @@ static void bar_layout(drv_display *d)
 }
 
 static struct wl_surface *deco_surface(drv_display *d) { return bar_visible(d) ? d->bar : NULL; }
+static double deco_scale(drv_display *d) { return d->scale > 0 ? d->scale : 1; }
 
 static void deco_press(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t time_ms,
                        uint32_t button, double x, double y)
@@ -631,7 +632,10 @@ static int wl_open(const drv_display_config *cfg, const drv_display_listener *li
     snprintf(d->title, sizeof d->title, "%s", cfg && cfg->title ? cfg->title : "Kons");
     xdg_toplevel_set_title(d->top, d->title);
     d->csd = !d->decoman;   /* until the decoration manager says otherwise */
-    d->deco_iface = (struct drv_wl_deco){.display = d, .surface = deco_surface, .press = deco_press};
+    /* Smaller than this no desktop is usable (window geometry: with our bar). */
+    xdg_toplevel_set_min_size(d->top, 200, 150 + (d->csd ? TITLE_H : 0));
+    d->deco_iface = (struct drv_wl_deco){.display = d, .surface = deco_surface,
+                                         .press = deco_press, .scale = deco_scale};
     xdg_toplevel_set_app_id(d->top, cfg && cfg->app_id ? cfg->app_id : "kons");
     if (cfg && (cfg->flags & DRV_DISPLAY_FULLSCREEN))
         xdg_toplevel_set_fullscreen(d->top, NULL);

@@ -20,6 +20,8 @@ struct drv_wl_deco {
      * or restore; time_ms is the event's time), a right press opens the compositor's window menu. */
     void (*press)(drv_display *d, struct wl_seat *seat, uint32_t serial, uint32_t time_ms,
                   uint32_t button, double x, double y);
+    /* The window's current scale (device pixels per logical pixel), for the cursor. */
+    double (*scale)(drv_display *d);
 };
 
 #endif

@@ -51,6 +51,8 @@ struct drv_input {
     struct wl_cursor_theme *cursor_theme;
     struct wl_cursor *cursor;
     struct wl_surface *cursor_surf;
+    int cursor_scale;                /* the integer scale the theme was loaded for */
+    int cursor_px;                   /* cursor size in logical pixels */
     drv_xkb *xkb;
     int repeat_rate, repeat_delay;   /* Hz (0: no repeat), ms */
     int tfd;
@@ -221,8 +223,26 @@ static const struct wl_keyboard_listener kbd_listener = {
 
 /* ---- pointer ---- */
 
+/* The theme's images for the window's scale (HiDPI: larger images, buffer scale set). */
+static void cursor_for_scale(drv_input *in)
+{
+    int s = in->deco ? (int)(in->deco->scale(in->deco->display) + 0.999) : 1;
+    if (s < 1)
+        s = 1;
+    if (s == in->cursor_scale || !in->shm || !in->cursor_surf)
+        return;
+    if (in->cursor_theme)
+        wl_cursor_theme_destroy(in->cursor_theme);
+    in->cursor = NULL;
+    in->cursor_theme = wl_cursor_theme_load(getenv("XCURSOR_THEME"), in->cursor_px * s, in->shm);
+    if (in->cursor_theme)
+        in->cursor = wl_cursor_theme_get_cursor(in->cursor_theme, "left_ptr");
+    in->cursor_scale = s;
+}
+
 static void set_cursor(drv_input *in, uint32_t serial)
 {
+    cursor_for_scale(in);
     if (!in->cursor || !in->cursor_surf) {
         wl_pointer_set_cursor(in->ptr, serial, NULL, 0, 0);
         return;
@@ -231,8 +251,11 @@ static void set_cursor(drv_input *in, uint32_t serial)
     struct wl_buffer *buf = wl_cursor_image_get_buffer(img);
     if (!buf)
         return;
-    wl_pointer_set_cursor(in->ptr, serial, in->cursor_surf, (int32_t)img->hotspot_x,
-                          (int32_t)img->hotspot_y);
+    int s = in->cursor_scale;
+    wl_pointer_set_cursor(in->ptr, serial, in->cursor_surf, (int32_t)img->hotspot_x / s,
+                          (int32_t)img->hotspot_y / s);
+    if (wl_surface_get_version(in->cursor_surf) >= 3)
+        wl_surface_set_buffer_scale(in->cursor_surf, s);
     wl_surface_attach(in->cursor_surf, buf, 0, 0);
     wl_surface_damage(in->cursor_surf, 0, 0, (int32_t)img->width, (int32_t)img->height);
     wl_surface_commit(in->cursor_surf);
@@ -421,7 +444,8 @@ static void reg_global(void *data, struct wl_registry *reg, uint32_t name, const
         in->seat = wl_registry_bind(reg, name, &wl_seat_interface, version < 5 ? version : 5);
         wl_seat_add_listener(in->seat, &seat_listener, in);
     } else if (!strcmp(iface, wl_compositor_interface.name) && !in->comp) {
-        in->comp = wl_registry_bind(reg, name, &wl_compositor_interface, 1);
+        /* Version 3 for the cursor's buffer scale. */
+        in->comp = wl_registry_bind(reg, name, &wl_compositor_interface, version < 3 ? version : 3);
     } else if (!strcmp(iface, wl_shm_interface.name) && !in->shm) {
         in->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
     }
@@ -481,6 +505,8 @@ static int ws_open(const drv_input_config *cfg, const drv_input_listener *listen
         free(in);
         return -e;
     }
+    const char *size = getenv("XCURSOR_SIZE");
+    in->cursor_px = size && atoi(size) > 0 ? atoi(size) : 24;   /* before any pointer enter */
     in->opening = true;
     in->reg = wl_display_get_registry(dpy);
     wl_registry_add_listener(in->reg, &reg_listener, in);
@@ -496,12 +522,8 @@ static int ws_open(const drv_input_config *cfg, const drv_input_listener *listen
     if (!in->seat)
         fprintf(stderr, "kons: the Wayland compositor has no seat: no keyboard or pointer input\n");
     if (in->comp && in->shm) {
-        const char *size = getenv("XCURSOR_SIZE");
-        int px = size && atoi(size) > 0 ? atoi(size) : 24;
-        in->cursor_theme = wl_cursor_theme_load(getenv("XCURSOR_THEME"), px, in->shm);
-        if (in->cursor_theme)
-            in->cursor = wl_cursor_theme_get_cursor(in->cursor_theme, "left_ptr");
         in->cursor_surf = wl_compositor_create_surface(in->comp);
+        cursor_for_scale(in);
     }
     in->opening = false;
     *out = in;
