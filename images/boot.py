@@ -17,6 +17,7 @@
 """
 import argparse
 import os
+import signal
 import socket
 import sys
 import time
@@ -101,6 +102,12 @@ def main():
                           name="run")
     print(f"boot: QEMU with {'KVM' if kvm else 'TCG (no working KVM)'}, {a.memory}, {w}x{h}; "
           f"serial console log {m.serial_path}")
+    # SIGTERM/SIGHUP (a closed terminal, `timeout`) end QEMU too: it runs in its own
+    # session and would otherwise be left behind.
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     m.start()
     if vnc:
         print(f"boot: headless: VNC on {vnc} (port {5900 + int(vnc.split(':')[1])})")

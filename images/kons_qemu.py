@@ -101,6 +101,8 @@ class Machine:
              "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         if self.kvm:
             a += ["-enable-kvm", "-cpu", "host", "-smp", "2"]
+        elif os.environ.get("KONS_QEMU_SMP"):
+            a += ["-smp", os.environ["KONS_QEMU_SMP"]]
         if self.gpu == "virtio":
             w, h = self.size
             a += ["-vga", "none", "-device", f"virtio-gpu-pci,id=gpu0,xres={w},yres={h}",
@@ -266,7 +268,7 @@ class Machine:
         self.cmd("send-key", keys=[{"type": "qcode", "data": q} for q in qcodes],
                  **{"hold-time": hold_ms})
 
-    def type_text(self, text, pause=0.08):
+    def type_text(self, text, pause=0.08):  # noqa: C901
         """Types US-layout text key by key."""
         for ch in text:
             if ch.isalpha() and ch.isascii():

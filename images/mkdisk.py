@@ -6,7 +6,7 @@ Layout (MBR, 512-byte sectors):
                      syslinux (BIOS: ldlinux.sys in the volume boot record; UEFI:
                      EFI/BOOT/BOOTX64.EFI is syslinux.efi with ldlinux.e64)
     partition 2      the store, type 0xDA (non-FS data): blank; PID 1 claims it at the
-                     first boot (it finds it by scanning: a blank partition is claimed)
+                     first boot (named kons.store=PARTUUID=4b6f6e73-02 by the boot loader)
 Everything is written into files without mounting or root: mkfs.vfat -C, mcopy (mtools),
 syslinux's mtools installer run from the unpacked Debian package, sfdisk on the image.
 """
@@ -48,7 +48,7 @@ TIMEOUT 0
 LABEL kons
   LINUX /bzImage
   INITRD /initrd.cpio
-  APPEND console=tty0 console=ttyS0 quiet panic=-1
+  APPEND console=tty0 console=ttyS0 quiet panic=-1 kons.store=PARTUUID=4b6f6e73-02
 """
 
 
@@ -109,6 +109,8 @@ def build(source_root, out, debdir, root, initramfs):
     total = (store_start + store_sectors) * SECTOR
     with open(tmp, "wb") as f:
         f.truncate(total)
+    # The disk signature is fixed ("Kons"): the boot loader names the store partition by
+    # it (kons.store=PARTUUID=4b6f6e73-02), whatever the disk is called in the guest.
     table = (f"label: dos\nlabel-id: 0x4b6f6e73\n"
              f"start={BOOT_START}, size={boot_sectors}, type=ef, bootable\n"
              f"start={store_start}, size={store_sectors}, type=da\n")

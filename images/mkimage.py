@@ -35,11 +35,13 @@ ARCH_LIB_DIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib64", "l
 
 # The kernel modules of the image: the virtio devices (QEMU's fast path), std VGA through
 # bochs, the default disk controllers of QEMU's pc (IDE: ata_piix) and q35 (AHCI)
-# machines, PS/2 mouse (the keyboard driver is built in), evdev for libinput, and the
-# ACPI power button. Their dependencies are added from each module's .modinfo.
+# machines, PS/2 mouse (the keyboard driver is built in), evdev for libinput, the ACPI
+# power button, and USB HID. Their dependencies are added from each module's .modinfo.
 MODULES = [
     "virtio_pci", "virtio_gpu", "virtio_blk", "virtio_input", "virtio_scsi",
     "bochs", "ata_piix", "ahci", "sd_mod", "psmouse", "evdev", "button",
+    # USB keyboards and mice (a PC's usual ones; QEMU's usb-kbd for the unplug test)
+    "xhci_pci", "ehci_pci", "usbhid", "hid_generic",
 ]
 
 # Data trees copied from the unpacked packages into the initramfs (when present).

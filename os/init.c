@@ -151,7 +151,8 @@ static struct init_mod *init_mod_find(const char *path)
  * nothing before the store search needs them (pid1_store.c waits for their disks). */
 static int init_mod_async(const char *path)
 {
-    static const char *const async[] = {"/ahci.ko", "/ata_piix.ko", "/psmouse.ko", NULL};
+    static const char *const async[] = {"/ahci.ko", "/ata_piix.ko", "/psmouse.ko",
+                                        "/xhci-pci.ko", "/ehci-pci.ko", NULL};
     size_t n = strlen(path);
     for (int i = 0; async[i]; i++) {
         size_t k = strlen(async[i]);

@@ -3,12 +3,16 @@
  *
  *   kons.store=/dev/vdb  that disk only: a Kons store is used, a blank one claimed, any
  *                        other content left untouched and reported (no store then).
- *   (none)               every disk and partition is probed in name order (whole disks
- *                        that carry partitions are skipped, their partitions probed):
- *                        the first Kons store is used; else the first blank one is
- *                        claimed; foreign ones are reported and never written.
- * Disk controllers probe asynchronously (init.c), so when nothing usable is found yet
- * and ATA ports exist, the scan is repeated for up to 3 s while disks appear.
+ *   kons.store=PARTUUID=4b6f6e73-02
+ *                        partition 2 of the MBR disk with that signature (kons.img's
+ *                        boot loader names its store partition so), waited for up to
+ *                        10 s: disk controllers probe asynchronously (init.c).
+ *   (none)               every disk and partition present is probed in name order (whole
+ *                        disks that carry partitions are skipped, their partitions
+ *                        probed): the first Kons store is used; else the first blank one
+ *                        is claimed; foreign ones are reported and never written. Disks
+ *                        whose controller is still probing are not waited for (a
+ *                        diskless boot must not pay for it): name those with kons.store=.
  * The choice goes to the desktop in $KONS_STORE.
  */
 #include <dirent.h>
@@ -148,10 +152,65 @@ static int store_scan(char *seen, size_t seen_size)
     return chosen;
 }
 
+/* PARTUUID=SSSSSSSS-NN (an MBR disk signature and a partition number, as the kernel's
+ * root= takes it): the device node of that partition when its disk is present, else 0. */
+static int store_partuuid(const char *spec, char *dev, size_t size)
+{
+    unsigned sig = 0, part = 0;
+    if (sscanf(spec, "PARTUUID=%8x-%2x", &sig, &part) != 2)
+        return 0;
+    DIR *d = opendir("/sys/block");
+    if (!d)
+        return 0;
+    struct dirent *de;
+    int found = 0;
+    while (!found && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || !strncmp(de->d_name, "ram", 3) || !strncmp(de->d_name, "loop", 4))
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/dev/%.200s", de->d_name);
+        FILE *f = fopen(path, "rbe");
+        unsigned char mbr[512];
+        if (!f)
+            continue;
+        size_t n = fread(mbr, 1, sizeof mbr, f);
+        fclose(f);
+        unsigned disk_sig = (unsigned)mbr[440] | (unsigned)mbr[441] << 8 |
+                            (unsigned)mbr[442] << 16 | (unsigned)mbr[443] << 24;
+        if (n != sizeof mbr || mbr[510] != 0x55 || mbr[511] != 0xaa || disk_sig != sig)
+            continue;
+        /* sda2, vda2; nvme0n1p2, mmcblk0p2 when the name ends in a digit. */
+        size_t len = strlen(de->d_name);
+        int digit = len && de->d_name[len - 1] >= '0' && de->d_name[len - 1] <= '9';
+        snprintf(dev, size, "/dev/%.200s%s%u", de->d_name, digit ? "p" : "", part);
+        found = access(dev, F_OK) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
 void os_pid1_find_store(void)
 {
     char dev[256];
     double t0 = store_now();
+    if (os_pid1_cmdline("kons.store", dev, sizeof dev) && !strncmp(dev, "PARTUUID=", 9)) {
+        char spec[256];
+        snprintf(spec, sizeof spec, "%s", dev);
+        while (!store_partuuid(spec, dev, sizeof dev)) {
+            if (store_now() - t0 > 10) {
+                os_pid1_log("store: no partition %s appeared within 10 s; running without a store", spec);
+                return;
+            }
+            usleep(20000);
+        }
+        os_pid1_log("store: %s is %s", spec, dev);
+        int st = store_probe(dev, 1, 0);
+        if (st == CK_STORE_KONS)
+            store_use(dev);
+        else
+            os_pid1_log("store: no usable store on %s; running without a store", dev);
+        return;
+    }
     if (os_pid1_cmdline("kons.store", dev, sizeof dev)) {
         /* Named: wait for it (its controller may still be probing). */
         while (access(dev, F_OK) != 0 && store_now() - t0 < 10)
@@ -164,20 +223,7 @@ void os_pid1_find_store(void)
         return;
     }
     char seen[4096] = " ";
-    int ata = 0;
-    DIR *d = opendir("/sys/class/ata_port");
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d)))
-            ata |= de->d_name[0] != '.';
-        closedir(d);
-    }
-    for (;;) {
-        if (store_scan(seen, sizeof seen))
-            return;
-        if (!ata || store_now() - t0 > 3.0)
-            break;
-        usleep(100000);
-    }
+    if (store_scan(seen, sizeof seen))
+        return;
     os_pid1_log("store: no Kons store and no blank disk found; running without a store");
 }

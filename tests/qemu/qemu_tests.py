@@ -48,10 +48,12 @@ def boot_args(extra=""):
 
 def test_init(a):
     """The PID-1 init, the KMS display and libinput with the stand-in desktop: boot,
-    first frame, typed text and a click reach it, typing `poweroff` powers off cleanly."""
+    first frame, typed text and a click reach it, a USB keyboard unplugged is dropped
+    with a message (no crash), typing `poweroff` powers off cleanly."""
     m = kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
                           initrd=os.path.join(a.images, "probe.cpio"),
-                          append=boot_args(), name="init")
+                          append=boot_args(), name="init",
+                          extra=["-device", "qemu-xhci,id=xhci", "-device", "usb-kbd,id=ukbd,bus=xhci.0"])
     with m:
         t_pid1 = m.wait_serial(r"kons: PID 1 started", 60)
         m.wait_serial(r"kernel modules loaded", 30)
@@ -68,6 +70,11 @@ def test_init(a):
         m.click(640, 400)
         m.wait_serial(r"button 0x110 pressed at 640,400", 10)
         m.wait_serial(r"button 0x110 released at 640,400", 10)
+        # Hot-unplug: the USB keyboard goes away; the desktop drops it and goes on.
+        m.wait_serial(r"kons-probe: device added: QEMU QEMU USB Keyboard", 30)
+        m.cmd("device_del", id="ukbd")
+        m.wait_serial(r"libinput: device .*QEMU QEMU USB Keyboard\) removed", 30)
+        m.wait_serial(r"kons-probe: device removed: QEMU QEMU USB Keyboard", 10)
         m.type_text("poweroff\n")
         m.wait_serial(r"reboot: Power down", 30)
         rc = m.wait_exit(10)
@@ -144,9 +151,13 @@ def compare_golden(a, m, shot_name, golden_name):
 def boot_to_desktop(a, name, **kw):
     m = desktop_machine(a, name, **kw)
     m.start()
-    t_frame = m.wait_serial(FIRST_FRAME, 90)
-    m.wait_serial(r"libinput: device .*QEMU Virtio Keyboard", 60)
-    m.wait_serial(r"libinput: device .*QEMU Virtio Tablet", 60)
+    try:
+        t_frame = m.wait_serial(FIRST_FRAME, 90)
+        m.wait_serial(r"libinput: device .*QEMU Virtio Keyboard", 60)
+        m.wait_serial(r"libinput: device .*QEMU Virtio Tablet", 60)
+    except BaseException:
+        m.stop()  # never leave a QEMU behind
+        raise
     return m, t_frame
 
 
@@ -330,8 +341,8 @@ def boot_kons_img(a, name, kw):
         text = m.serial()
         check(re.search(r"claimed the blank disk /dev/[sv]da2 as the new Kons store", text) is not None,
               "the image's blank store partition was claimed")
-        check(re.search(r"/dev/[sv]da1 is foreign, left untouched", text) is not None,
-              "the boot partition was left untouched")
+        check(re.search(r"PARTUUID=4b6f6e73-02 is /dev/[sv]da2", text) is not None,
+              "the boot loader named the store partition")
         print(f"boot: QEMU start to first frame through the boot loader {t_frame:.2f} s")
     os.unlink(img)
     return t_frame
@@ -349,7 +360,41 @@ def test_kons_img_virtio(a):
     return boot_kons_img(a, "kons-img-virtio", lambda img: dict(drives=[kons_qemu.Drive(img)]))
 
 
-TESTS = {"init": test_init, "store": test_store, "fatal": test_fatal, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
+def measure_renderers(a):
+    """A measurement, not a test (needs `meson compile -C build images-mesa`): boots the
+    desktop with dumb buffers and with the GL renderer (llvmpipe) and types 64 keys into
+    the listener; prints the KMS driver's frame statistics for each."""
+    runs = [("dumb", "initramfs.cpio", ""), ("gl", "initramfs-mesa.cpio", "kons.renderer=gl")]
+    for label, initrd, extra in [r for r in runs if not a.only or r[0] == a.only]:
+        m = kons_qemu.Machine(a.work, kernel=os.path.join(a.images, "vmlinux"),
+                              initrd=os.path.join(a.images, initrd),
+                              append=boot_args(extra + " KONS_KMS_STATS=1"), name="renderer-" + label)
+        with m:
+            t = m.wait_serial(FIRST_FRAME, 240)
+            m.wait_serial(r"libinput: device .*QEMU Virtio Keyboard", 60)
+            wait_stable(m, "renderer.png")
+            m.type_text("abcdefgh" * 8, pause=0.15)
+            wait_stable(m, "renderer.png", timeout=180, interval=1.0)
+            stats = [l for l in m.serial().splitlines() if "kms: stats" in l]
+            print(f"renderer {label}: first frame {t:.1f} s; " + (" | ".join(stats) or "no stats"))
+    return None
+
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd"
+
+
+def test_kons_img_uefi(a):
+    """kons.img under UEFI (OVMF, package ovmf): the firmware starts EFI/BOOT/BOOTX64.EFI
+    (syslinux.efi) from the boot partition. Skipped when OVMF is not installed."""
+    if not os.path.exists(OVMF_CODE):
+        print(f"SKIP: no {OVMF_CODE} (Debian package ovmf)")
+        sys.exit(77)
+    return boot_kons_img(a, "kons-img-uefi", lambda img: dict(
+        drives=[kons_qemu.Drive(img)],
+        extra=["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}"]))
+
+
+TESTS = {"init": test_init, "kons-img-uefi": test_kons_img_uefi, "renderers": measure_renderers, "store": test_store, "fatal": test_fatal, "kons-img": test_kons_img, "kons-img-virtio": test_kons_img_virtio, "desktop": test_desktop, "typing": test_typing,
          "click": test_click}
 
 
@@ -361,6 +406,7 @@ def main():
     ap.add_argument("--update-goldens", action="store_true")
     ap.add_argument("--pngdiff", help="the screenshot suite's comparison tool")
     ap.add_argument("--kons-store", help="ckpt's kons-store tool (store test)")
+    ap.add_argument("--only", help="renderers: only this one (dumb or gl)")
     ap.add_argument("test", choices=sorted(TESTS))
     a = ap.parse_args()
     a.images = os.path.abspath(a.images)

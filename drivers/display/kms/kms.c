@@ -72,6 +72,12 @@ struct drv_display {
     drmModeClip prev_clips[KMS_MAX_DAMAGE];
     int nprev; /* -1: the whole screen */
     struct kms_gl *gl; /* the GL renderer when in use */
+    /* KONS_KMS_STATS=1: the mean time from begin_frame to the submitted frame (the
+     * client's drawing plus this backend's upload and flip), printed every 16 frames (or 2 s):
+     * how the two renderers are compared in QEMU. */
+    int stats;
+    double t_begin, stat_sum, stat_max, stat_last;
+    int stat_n;
     int logged_method;
 };
 
@@ -295,6 +301,7 @@ static int kms_open(const drv_display_config *cfg, const drv_display_listener *l
     }
     d->fd = d->epfd = d->efd = -1;
     d->nprev = -1;
+    d->stats = getenv("KONS_KMS_STATS") && strcmp(getenv("KONS_KMS_STATS"), "1") == 0;
     if (listener)
         d->listener = *listener;
     d->fd = open(path, O_RDWR | O_CLOEXEC);
@@ -441,10 +448,39 @@ static int kms_dispatch(drv_display *d)
     return 0;
 }
 
+static double kms_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void kms_stat(drv_display *d)
+{
+    if (!d->stats)
+        return;
+    double ms = kms_now_ms() - d->t_begin;
+    d->stat_sum += ms;
+    if (ms > d->stat_max)
+        d->stat_max = ms;
+    double now = kms_now_ms();
+    if (!d->stat_last)
+        d->stat_last = now;
+    if (++d->stat_n == 16 || now - d->stat_last > 2000) {
+        fprintf(stderr, "kms: stats: %s renderer: %d frames, mean %.1f ms, max %.1f ms "
+                "from begin_frame to submitted\n", d->gl ? "gl" : "dumb", d->stat_n,
+                d->stat_sum / d->stat_n, d->stat_max);
+        d->stat_last = now;
+        d->stat_n = 0;
+        d->stat_sum = d->stat_max = 0;
+    }
+}
+
 static int kms_begin_frame(drv_display *d, drv_display_frame *f)
 {
     if (d->lost)
         return -ENODEV;
+    d->t_begin = kms_now_ms();
     if (d->gl)
         return drv_kms_gl_begin_frame(d->gl, f);
     if (d->flip_pending)
@@ -502,6 +538,8 @@ static int kms_end_frame(drv_display *d, const drv_rect *damage, int ndamage)
             kms_wake(d);
             r = 0;
         }
+        if (r == 0)
+            kms_stat(d);
         return r;
     }
     struct kms_buf *b = &d->bufs[d->back];
@@ -566,6 +604,7 @@ static int kms_end_frame(drv_display *d, const drv_rect *damage, int ndamage)
         d->back = t;
     }
     b->frame = d->frame_no++;
+    kms_stat(d);
     if (!d->logged_method) {
         d->logged_method = 1;
         fprintf(stderr, "kms: renderer dumb buffers (Cairo), %s; first frame shown\n", how);
