@@ -12,6 +12,16 @@
 #include "number_impl.h"
 
 #include <complex.h>
+/* clang 14 with glibc lacks C11's CMPLX (the libFuzzer build); build the value from its
+ * parts without the multiplication by I, which would mangle infinities and signed zeros. */
+#ifndef CMPLX
+static inline double complex num_cmplx_(double re, double im)
+{
+    union { double complex z; double p[2]; } u = {.p = {re, im}};
+    return u.z;
+}
+#define CMPLX(re, im) num_cmplx_((re), (im))
+#endif
 #include <fenv.h>
 #include <stdlib.h>
 #include <float.h>
