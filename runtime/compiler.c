@@ -1178,7 +1178,10 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
     if (++c->depth > 3000)
         rt_error("PROGRAM-ERROR", "form too deeply nested to compile");
     node *result;
-    for (;;) {
+    int expansions = 0;
+    for (;; expansions++) {
+        if (expansions > 100000)
+            rt_error("PROGRAM-ERROR", "macro expansion does not terminate");
         if (rt_symbolp(form)) {
             if (constant_symbol(form)) {
                 if (rt_null(form) || rt_eq(form, RT_T) || vm_symbol_flag(form, RT_SYMF_KEYWORD))
