@@ -135,9 +135,9 @@ typedef struct cx {
 
 static cx *active_cx;
 
-/* The OR pattern (JTK) is off: with it, tests/lisp/conditions.lisp fails under
- * KONS_GC_TORTURE=1 (a corrupted *HANDLER-CLUSTERS* in SIGNAL), not yet understood. */
-static const bool vm_jtk_enabled = false;
+/* The OR pattern (JTK). (It once seemed to break GC torture runs: the cause was stale
+ * stack words scanned while &rest lists were consed, fixed in parse_args.) */
+static const bool vm_jtk_enabled = true;
 
 void vm_compiler_scan(rt_slot_visitor visit, void *ctx)
 {
