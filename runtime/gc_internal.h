@@ -93,6 +93,7 @@ typedef struct gc_heap {
     /* modes */
     uint64_t torture_n, torture_count;
     bool verify, verbose, in_gc;
+    bool promoting;                   /* inside gc_minor: cells allocated are promotions */
     rt_oom_handler oom;
     rt_gc_pause_hook pause_hook;
     /* stats */

@@ -62,6 +62,11 @@ static _Noreturn void fail(uintptr_t obj, const char *field, rt_value v, const c
             V.when, what, (unsigned long long)obj, kind, obj ? space : "-", field,
             (unsigned long long)v, (int)H.phase, (unsigned long long)H.minor_count,
             (unsigned long long)H.major_count);
+    uintptr_t a = (uintptr_t)(v & RT_ADDR_MASK);
+    if (rt_pointerp(v) && (gc_in_static(a) || (gc_in_nursery(a) && a < rt_nursery_top_) || gc_in_cells(a)))
+        fprintf(stderr, "  the cell it points to holds %#llx %#llx%s\n", (unsigned long long)((uint64_t *)a)[0],
+                (unsigned long long)((uint64_t *)a)[1],
+                (((uint64_t *)a)[0] & RT_TAG_MASK) == RT_TAG_RACKHDR ? " (a rack header: a pointer into a rack?)" : "");
     abort();
 }
 

@@ -213,7 +213,8 @@ uintptr_t gc_cell_alloc(void)
     gc_ckpt(c);
     if (H.phase == GC_MARK) {
         gc_set_mark(c);
-        gc_mark_push(c, 0);
+        if (!H.promoting)
+            gc_mark_push(c, 0);   /* promoted cells are blackened by gc_minor instead */
     } else if (H.phase == GC_SWEEP && c >= H.sweep_cursor && c < H.sweep_end) {
         gc_set_mark(c);
     }
@@ -345,7 +346,7 @@ static void record_pause(enum rt_gc_pause_kind kind, uint64_t t0, uint64_t c0)
     H.last_pause_ns = ns;
     if (ns > H.max_pause_ns)
         H.max_pause_ns = ns;
-    if (H.verbose && ns > 10000000)
+    if (H.verbose && ns > 30000000)
         fprintf(stderr, "kons gc: long pause %.1f ms (kind %d, phase now %d)\n", ns / 1e6, (int)kind,
                 (int)H.phase);
     if (H.pause_hook)
@@ -428,9 +429,9 @@ static void collect(void)
         }
     }
     H.in_gc = false;
-    if (H.verbose && gc_now_ns() - t0 > 10000000)
-        fprintf(stderr, "kons gc: minor GC %.1f ms, major work %.1f ms\n", (t1 - t0) / 1e6,
-                (gc_now_ns() - t1) / 1e6);
+    if (H.verbose && cpu_now_ns() - c0 > 5000000)
+        fprintf(stderr, "kons gc: pause of %.1f ms CPU: minor GC %.1f ms, major work %.1f ms (wall), phase %d\n",
+                (cpu_now_ns() - c0) / 1e6, (t1 - t0) / 1e6, (gc_now_ns() - t1) / 1e6, (int)H.phase);
     if (H.verify)
         gc_verify("after minor GC");
     record_pause(RT_GC_PAUSE_MINOR, t0, c0);
@@ -804,6 +805,42 @@ static void scan_cell_minor(uintptr_t cell)
     }
 }
 
+/* A cell promoted during marking: marked by gc_cell_alloc, and made black here rather
+ * than queued, by shading what it refers to (its young referents are promoted, hence
+ * marked, by now or later in this minor GC). So marking work does not grow with
+ * promotion, and a cycle ends even while the mutator promotes heavily. Weak objects are
+ * listed for termination instead of traced, as the marker does. */
+static void blacken_promoted(uintptr_t cell)
+{
+    uint64_t *w = (uint64_t *)cell;
+    if (!gc_is_header(w[0])) {
+        gc_shade(w[0]);
+        gc_shade(w[1]);
+        return;
+    }
+    unsigned wt = rt_header_widetag(w[0]);
+    switch (rt_widetag_payload(wt)) {
+    case RT_PAYLOAD_RAW:
+        return;
+    case RT_PAYLOAD_VALUE:
+        if (wt == RT_WT_WEAK_POINTER)
+            gc_vec_push(&H.weak_ptrs, cell);
+        else
+            gc_shade(w[1]);
+        return;
+    case RT_PAYLOAD_RACK:
+        break;
+    }
+    if (wt == RT_WT_WEAK_VECTOR) {
+        gc_vec_push(&H.weak_vecs, cell);
+        return;
+    }
+    rt_rack *r = (rt_rack *)(uintptr_t)w[1];
+    if (r)
+        for (uint64_t i = 0, nb = rt_rack_nboxed(r); i < nb; i++)
+            gc_shade(r->body[i]);
+}
+
 /* A remembered old cell page: every cell (live, dead or free) is scanned. Dead cells
  * scanned here may keep young objects alive until the next major cycle; that is all. */
 static void scan_cell_page(uintptr_t page)
@@ -885,13 +922,19 @@ void gc_minor(void)
     H.zombie_racks.n = 0;
     H.minor_count++;
     H.nursery_allocated += used;
+    H.promoting = true;
     gc_visit_roots(evac_visit, NULL);
     GC_FOR_STATIC_CELLS(c)
         scan_cell_minor(c);
     scan_remembered(GC_CELLS_START, H.cells_top, scan_cell_page);
     scan_remembered(GC_RACKS_START, H.racks_top, scan_rack_page);
-    while (H.promoted.n)
-        scan_cell_minor(H.promoted.v[--H.promoted.n]);
+    while (H.promoted.n) {
+        uintptr_t c = H.promoted.v[--H.promoted.n];
+        scan_cell_minor(c);
+        if (H.phase == GC_MARK)
+            blacken_promoted(c);
+    }
+    H.promoting = false;
     gc_minor_finalizers();
     if (H.verify || H.torture_n)
         memset((void *)rt_nursery_start_, 0xdb, used);   /* stale pointers fault loudly */

@@ -522,6 +522,137 @@ static void test_restore(void)
     CHECK(rt_heap_restore(sp, n) == -1);
 }
 
+/* A random mutator checked against a model: objects are 4-word vectors [id, a, b, c]
+ * whose links the model mirrors by id. New objects, link changes through the barrier,
+ * dropped roots, grown racks; minor GCs (small nursery), incremental major cycles
+ * started at random and stepped. Every reachable object must match the model. */
+#define RM_MAX 200000
+static int32_t rm_edge[RM_MAX][3];
+static uint64_t rm_rng = 0x9E3779B97F4A7C15u;
+static uint64_t rm_rand(void)
+{
+    rm_rng ^= rm_rng << 13;
+    rm_rng ^= rm_rng >> 7;
+    rm_rng ^= rm_rng << 17;
+    return rm_rng;
+}
+
+static int32_t rm_id(rt_value v) { return rt_null(v) ? -1 : (int32_t)rt_fixnum_value(rt_body(v)[0]); }
+
+/* A reachable object: a root, then a few random links. */
+static rt_value rm_pick(rt_value roots)
+{
+    rt_value v = rt_body(roots)[rm_rand() % 64];
+    for (int hops = (int)(rm_rand() % 4); hops > 0 && !rt_null(v); hops--) {
+        rt_value n = rt_body(v)[1 + rm_rand() % 3];
+        if (rt_null(n))
+            break;
+        v = n;
+    }
+    return v;
+}
+
+/* Walks everything reachable (no allocation happens meanwhile, so a C array of values
+ * is safe) and compares every object's links with the model. */
+static bool rm_check(rt_value roots, int32_t nobj)
+{
+    static uint8_t seen[RM_MAX];
+    memset(seen, 0, (size_t)nobj);
+    rt_value *todo = malloc(sizeof *todo * (3 * (size_t)nobj + 64));
+    size_t tn = 0, visited = 0;
+    bool ok = true;
+    for (int i = 0; i < 64; i++)
+        if (!rt_null(rt_body(roots)[i]))
+            todo[tn++] = rt_body(roots)[i];
+    while (tn && ok) {
+        rt_value o = todo[--tn];
+        int32_t id = rt_widetagp(o, RT_WT_SIMPLE_VECTOR) ? rm_id(o) : -2;
+        if (id < 0 || id >= nobj) {
+            fprintf(stderr, "random mutator: reached %#llx, not a model object\n", (unsigned long long)o);
+            ok = false;
+            break;
+        }
+        if (seen[id])
+            continue;
+        seen[id] = 1;
+        visited++;
+        for (int f = 0; f < 3; f++) {
+            rt_value n = rt_body(o)[1 + f];
+            if (rm_id(n) != rm_edge[id][f]) {
+                if (ok)
+                    fprintf(stderr, "random mutator: object %d link %d is %d, model says %d\n", id, f,
+                            rm_id(n), rm_edge[id][f]);
+                ok = false;
+            }
+            if (!rt_null(n))
+                todo[tn++] = n;
+        }
+    }
+    free(todo);
+    (void)visited;
+    return ok;
+}
+
+static void test_random_mutator(void)
+{
+    rt_heap_fini();
+    start(0, UINT64_C(256) << 10);
+    rt_value roots = rt_alloc_object(RT_WT_SIMPLE_VECTOR, 64, 64, 64);
+    rt_value x = RT_NIL, y = RT_NIL;
+    RT_ROOTS(roots, x, y);
+    int32_t nobj = 0;
+    bool ok = true;
+    for (long op = 0; op < 400000 && nobj < RM_MAX; op++) {
+        unsigned r = (unsigned)(rm_rand() % 100);
+        if (r < 40) {                                     /* a new object */
+            x = rm_pick(roots);
+            y = rt_alloc_object(RT_WT_SIMPLE_VECTOR, 4, 4, 4);
+            int32_t id = nobj++;
+            rt_body(y)[0] = rt_fixnum(id);
+            rt_body(y)[1] = x;
+            rm_edge[id][0] = rm_id(x);
+            rm_edge[id][1] = rm_edge[id][2] = -1;
+            if (rm_rand() % 8 == 0) {                         /* sometimes a bigger rack */
+                rt_realloc_rack(y, 4 + rm_rand() % 300, 4);   /* may move x and y */
+                rt_value keep[2] = {rt_fixnum(id), x};
+                rt_store_values(rt_body(y), keep, 2);
+            }
+            RT_STORE(rt_body(roots)[rm_rand() % 64], y);
+        } else if (r < 85) {                              /* relink */
+            x = rm_pick(roots);
+            y = rm_rand() % 5 ? rm_pick(roots) : RT_NIL;
+            if (!rt_null(x)) {
+                int f = (int)(rm_rand() % 3);
+                RT_STORE(rt_body(x)[1 + f], y);
+                rm_edge[rm_id(x)][f] = rm_id(y);
+            }
+        } else if (r < 95) {                              /* drop a root */
+            RT_STORE(rt_body(roots)[rm_rand() % 64], RT_NIL);
+        } else if (r < 99) {
+            for (int i = 0; i < 200; i++)
+                rt_cons(RT_NIL, RT_NIL);
+            rt_gc_step();
+        } else {
+            rt_gc_start_major();
+        }
+        x = y = RT_NIL;
+        if (op % 50000 == 0 && ok) {
+            ok &= rm_check(roots, nobj);
+            if (!ok)
+                fprintf(stderr, "random mutator: mismatch by operation %ld\n", op);
+        }
+    }
+    rt_gc_full();
+    ok &= rm_check(roots, nobj);
+    rt_heap_verify("random mutator");
+    CHECK(ok);
+    rt_gc_stats s;
+    rt_gc_get_stats(&s);
+    CHECK(s.major_count >= 3 && s.minor_count >= 20);
+    rt_heap_fini();
+    start(0, 0);
+}
+
 static jmp_buf oom_jmp;
 static int oom_calls;
 static void oom_handler(void)
@@ -592,6 +723,7 @@ int main(void)
     test_dirty_pages();
     test_verifier_catches();
     test_torture();
+    test_random_mutator();
     test_restore();
     test_heap_limit();
     rt_heap_fini();

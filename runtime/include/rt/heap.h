@@ -29,13 +29,22 @@
  *     rt_gc_epoch is bumped each time. An eq/eql hash table hashing addresses records
  *     rt_gc_epoch when it hashes a key that is rt_in_nursery(); when the epoch has moved
  *     since, it rehashes before a lookup misses.
+ *  6. Do not hold a raw C pointer into an object (rt_body(v), a string's characters)
+ *     across an allocation: the rack may have moved with its object. Re-derive it.
+ *  7. Finalizers and root scanners must not allocate (the collector aborts if they do).
+ *
+ * When a check of the heap verifier fires, it names the object and the field (for a
+ * root: the root-stack entry and the address of the C variable); a root-stack entry
+ * holding a pointer to a cell that "is not a cons" or "has no header" is nearly always
+ * a local that was read before an allocation and rooted (or used) after it.
  *
  * Environment switches (read at rt_heap_init):
  *   KONS_GC_TORTURE=N   collect every N allocations (1: every allocation): a minor GC
  *                       plus an incremental major step, with major cycles back to back
  *   KONS_VERIFY_HEAP=1  verify the whole heap before and after every collection
  *                       (aborts with a message naming the bad object)
- *   KONS_GC_VERBOSE=1   one line on stderr per major cycle
+ *   KONS_GC_VERBOSE=1   a line on stderr per major cycle, and per pause over 5 ms CPU
+ * Figures, invariants and the design: runtime/README.md, "Heap and GC".
  */
 #ifndef RT_HEAP_H
 #define RT_HEAP_H
