@@ -111,6 +111,26 @@ static bool equalp_array(rt_value a, rt_value b)
     return true;
 }
 
+/* A structure instance: its layout is lisplib's simple vector
+ * #(name ancestors slots kind printer) with kind :STRUCTURE (runtime/lisp/40-types.lisp).
+ * EQUALP descends into structures only; conditions and other instances compare by EQ. */
+static bool structure_p(rt_value x)
+{
+    rt_value l = rt_body(x)[0];
+    return rt_simple_vector_p(l) && rt_vector_length(l) > 3 && rt_body(l)[3] == rt_sym_kw_structure;
+}
+
+static bool structure_equalp(rt_value a, rt_value b)
+{
+    if (rt_body(a)[0] != rt_body(b)[0] || !structure_p(a) || rt_info(a) != rt_info(b))
+        return false;
+    size_t n = (size_t)rt_info(a);
+    for (size_t i = 1; i <= n; i++)
+        if (!rt_equalp(rt_body(a)[i], rt_body(b)[i]))
+            return false;
+    return true;
+}
+
 bool rt_equalp(rt_value a, rt_value b)
 {
     for (;;) {
@@ -129,6 +149,8 @@ bool rt_equalp(rt_value a, rt_value b)
         }
         if (rt_arrayp(a))
             return rt_arrayp(b) && equalp_array(a, b);
+        if (rt_instancep(a))
+            return rt_instancep(b) && structure_equalp(a, b);
         if (rt_hash_table_p(a)) {
             if (!rt_hash_table_p(b) || rt_hash_count(a) != rt_hash_count(b) ||
                 rt_body(a)[RT_HT_TEST] != rt_body(b)[RT_HT_TEST])
@@ -235,6 +257,13 @@ static uint64_t equalp_hash_(rt_value v, int depth, bool *addr)
     }
     if (rt_hash_table_p(v))
         return 0x6b43a9b5u + rt_hash_count(v);
+    if (rt_instancep(v) && structure_p(v)) {
+        /* Consistent with structure_equalp: the layout's name and the first slots. */
+        uint64_t h = rt_eq_hash(rt_body(rt_body(v)[0])[0]);
+        for (size_t i = 1; i <= rt_info(v) && i <= 4; i++)
+            h = rt_hash_mix(h ^ (depth < 4 ? equalp_hash_(rt_body(v)[i], depth + 1, addr) : 5));
+        return h;
+    }
     return eql_hash(v, addr);
 }
 uint64_t rt_equalp_hash(rt_value v)

@@ -79,10 +79,18 @@ rt_value rt_find_package(rt_value d)
     return found ? p : RT_NIL;
 }
 
+/* Looks a package up by a C name without allocating (callers compare values they hold). */
 static rt_value find_package_c(const char *name)
 {
-    rt_value s = rt_string_from_cstr(name);
-    return rt_find_package(s);
+    uint32_t *chars;
+    size_t bad;
+    long n = rt_utf8_decode(name, strlen(name), &chars, &bad);
+    if (n < 0)
+        return RT_NIL;
+    bool found;
+    rt_value p = rt_gethash_chars(registry, chars, (size_t)n, &found);
+    free(chars);
+    return found ? p : RT_NIL;
 }
 
 /* Fresh simple string with the designator's name (simple, so it can be a key). */
@@ -255,6 +263,8 @@ rt_value rt_intern(rt_value name, rt_value package, rt_value *status_out)
     return s;
 }
 
+/* Allocates only when the symbol is new: finding an existing symbol (the usual case:
+ * rt_keyword("INPUT")) moves nothing, so callers may compare it with values they hold. */
 rt_value rt_intern_c(const char *name, const char *package)
 {
     rt_value p = find_package_c(package);
@@ -544,9 +554,12 @@ void rt_packages_init(void)
     RT_STORE(rt_body(rt_pkg_cl)[RT_PKG_FLAGS], rt_fixnum(RT_PKGF_LOCKED));
 
     /* COMMON-LISP: adopt the symbols that exist already (NIL, T, EQ, ...), make the rest. */
-    rt_value adopt[] = {RT_NIL, RT_T, rt_sym_eq, rt_sym_eql, rt_sym_equal, rt_sym_equalp};
+    /* Through pointers to the (rooted) globals: add_present allocates, so copies in a C
+     * array would go stale (found by KONS_GC_TORTURE=1). NIL and T never move. */
+    static rt_value nil_v = RT_NIL, t_v = RT_T;
+    rt_value *adopt[] = {&nil_v, &t_v, &rt_sym_eq, &rt_sym_eql, &rt_sym_equal, &rt_sym_equalp};
     for (size_t i = 0; i < RT_COUNTOF(adopt); i++)
-        add_present(rt_pkg_cl, adopt[i], true);
+        add_present(rt_pkg_cl, *adopt[i], true);
     for (size_t i = 0; i < RT_COUNTOF(cl_names); i++) {
         rt_value s = rt_intern_c(cl_names[i], "COMMON-LISP");
         bool ext;

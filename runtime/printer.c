@@ -16,6 +16,10 @@
 
 static rt_print_hook hooks[RT_WT_LIMIT_];
 
+/* The recursive path (obj -> list/array -> obj) must keep small frames: everything with
+ * local buffers stays out of line (sanitizer builds put red zones around each buffer). */
+#define NOINLINE __attribute__((noinline))
+
 void rt_printer_set_hook(unsigned widetag, rt_print_hook fn)
 {
     if (widetag < RT_WT_LIMIT_)
@@ -30,6 +34,7 @@ typedef struct P {
     int64_t next_label;
     int depth;
     char ffmt;
+    uintptr_t stack_base; /* C stack address at the print call's entry */
 } P;
 
 static void obj(P *p, rt_value x);
@@ -53,7 +58,9 @@ static int64_t limit_of(rt_value v) { return rt_fixnump(v) && rt_fixnum_value(v)
 
 static void setup(P *p, rt_value stream)
 {
+    char here;
     memset(p, 0, sizeof *p);
+    p->stack_base = (uintptr_t)&here;
     p->stream = stream;
     p->circle = RT_NIL;
     p->readably = rt_true(rt_special(rt_sym_print_readably));
@@ -130,7 +137,7 @@ static void circle_scan(P *p, rt_value root)
 
 /* Returns true when x was printed as #n# (the caller prints nothing more); prints the
  * #n= prefix for a first occurrence. */
-static bool circle_mark(P *p, rt_value x)
+NOINLINE static bool circle_mark(P *p, rt_value x)
 {
     if (rt_null(p->circle) || !circle_candidate(x))
         return false;
@@ -166,7 +173,7 @@ static bool circle_shared(P *p, rt_value x)
 
 /* ---- Numbers --------------------------------------------------------------------- */
 
-static void number(P *p, rt_value x)
+NOINLINE static void number(P *p, rt_value x)
 {
     bool integer = rt_integerp(x);
     bool ratio = rt_widetagp(x, RT_WT_RATIO);
@@ -338,7 +345,7 @@ static bool external_in_home(rt_value sym)
     return found != RT_NO_VALUE && rt_eq(found, sym) && status == rt_sym_kw_external;
 }
 
-static void symbol(P *p, rt_value sym)
+NOINLINE static void symbol(P *p, rt_value sym)
 {
     RT_ROOTS(sym); /* writing the package prefix may allocate (string streams grow) */
     if (p->escape) {
@@ -360,7 +367,7 @@ static void symbol(P *p, rt_value sym)
 
 /* ---- Strings and characters ------------------------------------------------------ */
 
-static void string(P *p, rt_value s)
+NOINLINE static void string(P *p, rt_value s)
 {
     size_t st, n;
     rt_string_data(s, &st, &n);
@@ -386,7 +393,7 @@ static void string(P *p, rt_value s)
     outc(p, '"');
 }
 
-static void character(P *p, uint32_t c)
+NOINLINE static void character(P *p, uint32_t c)
 {
     if (!p->escape) {
         outc(p, c);
@@ -406,8 +413,9 @@ static void character(P *p, uint32_t c)
 
 static bool depth_enter(P *p)
 {
-    if (p->depth >= RT_READ_MAX_DEPTH)
-        rt_storage_error("printer: nesting deeper than RT_READ_MAX_DEPTH");
+    char here;
+    if (p->depth >= RT_READ_MAX_DEPTH || p->stack_base - (uintptr_t)&here > RT_PRINT_MAX_STACK)
+        rt_storage_error("printer: nesting too deep (RT_READ_MAX_DEPTH or RT_PRINT_MAX_STACK)");
     if (p->level >= 0 && p->depth >= p->level) {
         outc(p, '#');
         return false;
@@ -444,6 +452,13 @@ static void list(P *p, rt_value x)
     const char *prefix;
     if (is_quote_form(p, x, &prefix)) {
         out(p, prefix);
+        /* ,@X and ,.X are other forms: (UNQUOTE @X) prints as ", @X". */
+        rt_value arg = rt_car(rt_cdr(x));
+        if (prefix[0] == ',' && !prefix[1] && rt_symbolp(arg) && rt_string_length(rt_symbol_name(arg)) > 0) {
+            uint32_t c0 = rt_string_ref(rt_symbol_name(arg), 0);
+            if ((c0 == '@' || c0 == '.') && (!p->escape || rt_symbol_accessible_p(arg, rt_current_package())))
+                outc(p, ' ');
+        }
         obj(p, rt_car(rt_cdr(x)));
         return;
     }
@@ -488,7 +503,7 @@ static void vector_body(P *p, rt_value v, size_t n)
     }
 }
 
-static void unreadable_array(P *p, rt_value a)
+NOINLINE static void unreadable_array(P *p, rt_value a)
 {
     if (p->readably)
         not_readable(p, a);
@@ -529,7 +544,7 @@ static void unreadable_array(P *p, rt_value a)
     outc(p, '>');
 }
 
-static void bit_vector(P *p, rt_value v)
+NOINLINE static void bit_vector(P *p, rt_value v)
 {
     size_t n = rt_seq_length(v);
     out(p, "#*");
@@ -628,7 +643,7 @@ static void unreadable_begin(P *p, rt_value x, const char *type)
     out(p, type);
 }
 
-static void hash_table(P *p, rt_value h)
+NOINLINE static void hash_table(P *p, rt_value h)
 {
     unreadable_begin(p, h, "HASH-TABLE :TEST ");
     RT_ROOTS(h);
@@ -650,7 +665,7 @@ static void hash_table(P *p, rt_value h)
     outc(p, '>');
 }
 
-static void package(P *p, rt_value pkg)
+NOINLINE static void package(P *p, rt_value pkg)
 {
     unreadable_begin(p, pkg, "PACKAGE ");
     RT_ROOTS(pkg);
@@ -667,7 +682,7 @@ static void package(P *p, rt_value pkg)
     outc(p, '>');
 }
 
-static void stream_obj(P *p, rt_value s)
+NOINLINE static void stream_obj(P *p, rt_value s)
 {
     static const char *const names[] = {"STREAM", "FD-STREAM", "STRING-INPUT-STREAM", "STRING-OUTPUT-STREAM",
                                         "TWO-WAY-STREAM", "SYNONYM-STREAM", "FD-STREAM", "STREAM"};
@@ -692,7 +707,7 @@ static void stream_obj(P *p, rt_value s)
     outc(p, '>');
 }
 
-static void instance(P *p, rt_value x)
+NOINLINE static void instance(P *p, rt_value x)
 {
     RT_ROOTS(x);
     rt_value layout = rt_body(x)[0];
@@ -719,6 +734,39 @@ static void instance(P *p, rt_value x)
     outc(p, '>');
 }
 
+NOINLINE static void odd_value(P *p, rt_value x)
+{
+    char buf[48];
+    if (!rt_immediatep(x))
+        snprintf(buf, sizeof buf, "#<bad value>");
+    else if (x == RT_UNBOUND)
+        snprintf(buf, sizeof buf, "#<unbound marker>");
+    else
+        snprintf(buf, sizeof buf, "#<immediate %llu>", (unsigned long long)(x >> 4));
+    if (p->readably)
+        not_readable(p, x);
+    out(p, buf);
+}
+
+NOINLINE static void other_object(P *p, rt_value x, unsigned wt)
+{
+    if (wt < RT_WT_LIMIT_ && hooks[wt]) {
+        if (p->readably)
+            not_readable(p, x);
+        hooks[wt](x, p->stream, p->escape);
+        return;
+    }
+    static const char *const names[RT_WT_LIMIT_] = {
+        [RT_WT_CODE] = "CODE-COMPONENT", [RT_WT_FUNCTION] = "FUNCTION", [RT_WT_PRIMITIVE] = "FUNCTION",
+        [RT_WT_FDEFN] = "FDEFN", [RT_WT_VALUE_CELL] = "VALUE-CELL", [RT_WT_WEAK_POINTER] = "WEAK-POINTER",
+        [RT_WT_FOREIGN] = "FOREIGN-OBJECT", [RT_WT_CONDITION] = "CONDITION", [RT_WT_THREAD] = "THREAD",
+        [RT_WT_RANDOM_STATE] = "RANDOM-STATE"};
+    unreadable_begin(p, x, wt < RT_WT_LIMIT_ && names[wt] ? names[wt] : "UNKNOWN-OBJECT");
+    outc(p, ' ');
+    out_address(p, x);
+    outc(p, '>');
+}
+
 static void obj(P *p, rt_value x)
 {
     if (rt_fixnump(x)) {
@@ -733,18 +781,8 @@ static void obj(P *p, rt_value x)
         number(p, x);
         return;
     }
-    if (rt_immediatep(x)) {
-        char buf[48];
-        snprintf(buf, sizeof buf, "#<immediate %llu>", (unsigned long long)(x >> 4));
-        if (x == RT_UNBOUND)
-            snprintf(buf, sizeof buf, "#<unbound marker>");
-        if (p->readably)
-            not_readable(p, x);
-        out(p, buf);
-        return;
-    }
-    if (!rt_pointerp(x)) {
-        out(p, "#<bad value>");
+    if (rt_immediatep(x) || !rt_pointerp(x)) {
+        odd_value(p, x);
         return;
     }
     /* Writing (a growing string stream) and the circle table may allocate. */
@@ -794,21 +832,7 @@ static void obj(P *p, rt_value x)
         array(p, x);
         return;
     }
-    if (wt < RT_WT_LIMIT_ && hooks[wt]) {
-        if (p->readably)
-            not_readable(p, x);
-        hooks[wt](x, p->stream, p->escape);
-        return;
-    }
-    static const char *const names[RT_WT_LIMIT_] = {
-        [RT_WT_CODE] = "CODE-COMPONENT", [RT_WT_FUNCTION] = "FUNCTION", [RT_WT_PRIMITIVE] = "FUNCTION",
-        [RT_WT_FDEFN] = "FDEFN", [RT_WT_VALUE_CELL] = "VALUE-CELL", [RT_WT_WEAK_POINTER] = "WEAK-POINTER",
-        [RT_WT_FOREIGN] = "FOREIGN-OBJECT", [RT_WT_CONDITION] = "CONDITION", [RT_WT_THREAD] = "THREAD",
-        [RT_WT_RANDOM_STATE] = "RANDOM-STATE"};
-    unreadable_begin(p, x, wt < RT_WT_LIMIT_ && names[wt] ? names[wt] : "UNKNOWN-OBJECT");
-    outc(p, ' ');
-    out_address(p, x);
-    outc(p, '>');
+    other_object(p, x, wt);
 }
 
 /* ---- Entry points ---------------------------------------------------------------- */

@@ -467,6 +467,8 @@ static void check_number_token(R *r, unsigned base)
     size_t j = i;
     while (j < n && digit_of(t[j]) < (int)base)
         j++;
+    if (j > i && j == n)
+        return; /* an integer in base (in base 16, "1e99" is one) */
     if (j > i && j < n && t[j] == '/') {
         size_t k = j + 1;
         bool zero = true;
@@ -643,7 +645,8 @@ static rt_value read_string(R *r, int32_t delim)
     if (r->suppress)
         return RT_NIL;
     rt_value s = rt_make_string(r->slen, 0);
-    memcpy(rt_body(s), r->sbuf, r->slen * 4);
+    if (r->slen)
+        memcpy(rt_body(s), r->sbuf, r->slen * 4);
     if (r->scap > 65536) { /* do not keep a huge buffer around */
         free(r->sbuf);
         r->sbuf = NULL;
@@ -965,15 +968,92 @@ static rt_value read_radix(R *r, unsigned base, int32_t c)
     return n;
 }
 
+static bool fboundp(rt_value sym)
+{
+    rt_value f = rt_body(sym)[RT_SYM_FDEFN];
+    return rt_objectp(f) && rt_widetag(f) == RT_WT_FDEFN && rt_pointerp((rt_value)rt_cell_of(f)->payload);
+}
+
+/* #S(name slot value ...): SYS:%READ-STRUCTURE (list) when the library defines it, else
+ * the default constructor MAKE-<name> (found, not interned, in name's package) called
+ * with the slot names as keywords. */
+static rt_value read_structure(R *r, rt_value form)
+{
+    RT_ROOTS(form); /* rt_intern_c below allocates the first time */
+    if (!rt_consp(form) || !rt_symbolp(rt_car(form)))
+        reader_error(r, "READER-ERROR", "#S must be followed by a list starting with a structure name");
+    size_t n = proper_length(r, form, "#S");
+    if (n % 2 == 0)
+        reader_error(r, "READER-ERROR", "#S: odd number of slot initializers");
+    rt_value hook = rt_intern_c("%READ-STRUCTURE", "KONS-SYSTEM");
+    if (fboundp(hook))
+        return rt_funcall(hook, 1, &form);
+    rt_value name = rt_symbol_name(rt_car(form));
+    size_t len = rt_string_length(name);
+    uint32_t *buf = malloc((len + 5) * 4);
+    if (!buf)
+        reader_error(r, "STORAGE-CONDITION", "out of memory in #S");
+    const char *make = "MAKE-";
+    for (int i = 0; i < 5; i++)
+        buf[i] = (uint8_t)make[i];
+    for (size_t i = 0; i < len; i++)
+        buf[5 + i] = rt_string_ref(name, i);
+    rt_value pkg = rt_body(rt_car(form))[RT_SYM_PACKAGE];
+    rt_value ctor = rt_packagep(pkg) ? rt_find_symbol_chars(buf, len + 5, pkg, NULL) : RT_NO_VALUE;
+    free(buf);
+    if (ctor == RT_NO_VALUE || !fboundp(ctor))
+        reader_error(r, "READER-ERROR", "#S: no structure constructor for this name");
+    RT_ROOTS(ctor);
+    /* Arguments: keywords named like the slot names, and the values. */
+    rt_value args = RT_NIL, l = rt_cdr(form), k = RT_NIL;
+    RT_ROOTS(args, l, k);
+    for (; rt_consp(l); l = rt_cdr(rt_cdr(l))) {
+        rt_value slot = rt_car(l);
+        if (!rt_symbolp(slot) && !rt_stringp(slot))
+            reader_error(r, "READER-ERROR", "#S: a slot name must be a symbol");
+        rt_value sname = rt_symbolp(slot) ? rt_symbol_name(slot) : slot;
+        size_t st, sl;
+        rt_value d = rt_string_data(sname, &st, &sl);
+        uint32_t *kb = malloc((sl ? sl : 1) * 4);
+        if (!kb)
+            reader_error(r, "STORAGE-CONDITION", "out of memory in #S");
+        for (size_t i = 0; i < sl; i++)
+            kb[i] = rt_string_ref(d, st + i);
+        k = rt_intern_chars(kb, sl, rt_pkg_keyword, NULL);
+        free(kb);
+        args = rt_cons(k, args);
+        args = rt_cons(rt_car(rt_cdr(l)), args);
+    }
+    args = rt_nreverse(args);
+    size_t nargs = rt_list_length(args);
+    if (nargs > 256)
+        reader_error(r, "READER-ERROR", "#S: too many slots");
+    rt_value v[256];
+    size_t i = 0;
+    for (rt_value a = args; rt_consp(a); a = rt_cdr(a))
+        v[i++] = rt_car(a);
+    return rt_funcall(ctor, nargs, v);
+}
+
 /* The main loop: reads one object (see the file comment). */
-static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
+/* first_code: a built-in macro code to run first, as if its character first_c had just
+ * been read (the standard macro functions called from Lisp, see builtin_macro). */
+static rt_value read_object(R *r, bool eof_error, rt_value eof_value, int32_t first_c, int first_code)
 {
     size_t base = r->sp;
     /* obj is rooted: it is held across allocations (wrapping, #n= substitution). */
     rt_value obj = RT_NIL;
     RT_ROOTS(obj);
     for (;;) {
-        int32_t c = rdc(r);
+        int32_t c;
+        rt_value m;
+        if (first_code) {
+            c = first_c;
+            m = rt_fixnum(first_code);
+            first_code = 0;
+            goto builtin;
+        }
+        c = rdc(r);
         if (c == RT_EOF) {
             if (r->sp > base)
                 reader_error(r, "END-OF-FILE", "end of file inside an unfinished form (unbalanced parentheses?)");
@@ -989,7 +1069,7 @@ static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
             reader_error(r, "READER-ERROR", "invalid character %s", char_desc((uint32_t)c, b));
         }
         if (syn == S_TERM_MACRO || syn == S_NONTERM_MACRO) {
-            rt_value m = macro_of(r->readtable, (uint32_t)c);
+            m = macro_of(r->readtable, (uint32_t)c);
             if (!rt_fixnump(m)) {
                 if (rt_null(m))
                     goto token; /* a macro character without a function: constituent */
@@ -999,6 +1079,7 @@ static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
                     continue;
                 goto deliver;
             }
+        builtin:
             switch (rt_fixnum_value(m)) {
             case M_LPAREN:
                 push_frame(r, F_LIST, RT_NIL, RT_NIL);
@@ -1262,15 +1343,9 @@ static rt_value read_object(R *r, bool eof_error, rt_value eof_value)
                 if (!rt_stringp(obj))
                     reader_error(r, "READER-ERROR", "#P must be followed by a string");
                 break;
-            case F_STRUCT: {
-                if (!rt_consp(obj))
-                    reader_error(r, "READER-ERROR", "#S must be followed by a list");
-                rt_value fn = rt_intern_c("%READ-STRUCTURE", "KONS-SYSTEM");
-                if (rt_null(rt_body(fn)[RT_SYM_FDEFN]))
-                    reader_error(r, "READER-ERROR", "#S: structures are not defined yet");
-                obj = rt_funcall(fn, 1, &obj);
+            case F_STRUCT:
+                obj = read_structure(r, obj);
                 break;
-            }
             case F_ARRAY:
                 obj = make_array_from_contents(r, rt_fixnum_value(a), obj);
                 break;
@@ -1335,7 +1410,7 @@ static void consume_whitespace(R *r)
 static void read_body(void *p)
 {
     struct read_call *c = p;
-    c->result = read_object(c->r, c->eof_error, c->eof_value);
+    c->result = read_object(c->r, c->eof_error, c->eof_value, 0, 0);
     if (!c->r->preserve_ws && !c->r->recursive && c->result != c->eof_value)
         consume_whitespace(c->r);
 }
@@ -1391,7 +1466,7 @@ enum rt_read_status rt_read_status(rt_value stream, rt_value *out, char *errbuf)
     r.stack = rt_make_simple_vector(16 * FRAME_WORDS, RT_NIL);
     enum rt_read_status st;
     if (setjmp(r.jb) == 0) {
-        rt_value v = read_object(&r, false, EOF_MARKER);
+        rt_value v = read_object(&r, false, EOF_MARKER, 0, 0);
         if (v != EOF_MARKER)
             consume_whitespace(&r);
         st = v == EOF_MARKER ? RT_READ_EOF : RT_READ_OK;
@@ -1488,6 +1563,73 @@ static rt_value p_read_delimited_list(rt_value *a, size_t n)
     return rt_nreverse(result);
 }
 
+/* The standard macro characters' functions, as GET-MACRO-CHARACTER returns them: each
+ * runs its built-in action for the character it is called with (so they may be installed
+ * on other characters, as in SBCL). */
+static const struct { int code; const char *name; } builtin_names[] = {
+    {M_LPAREN, "%READ-LIST"}, {M_RPAREN, "%READ-RIGHT-PAREN"}, {M_QUOTE, "%READ-QUOTE"},
+    {M_BACKQUOTE, "%READ-BACKQUOTE"}, {M_COMMA, "%READ-COMMA"}, {M_SEMI, "%READ-COMMENT"},
+    {M_STRING, "%READ-STRING"}, {M_SHARP, "%READ-DISPATCH-CHAR"}};
+
+struct builtin_call {
+    R *r;
+    int32_t c;
+    int code;
+    rt_value result;
+};
+static void builtin_body(void *p)
+{
+    struct builtin_call *b = p;
+    b->result = read_object(b->r, true, RT_NIL, b->c, b->code);
+}
+
+static void builtin_cleanup(void *p) { teardown(((struct builtin_call *)p)->r); }
+
+static rt_value builtin_macro(rt_value *a, size_t n, int code)
+{
+    rt_value stream = rt_input_stream(a[0]);
+    uint32_t c = rt_check_char(a[1]);
+    if (code == M_SEMI) {
+        int32_t d;
+        while ((d = rt_read_char(stream)) != RT_EOF && d != '\n')
+            ;
+        return rt_values(0, NULL);
+    }
+    R r;
+    setup(&r, stream, false);
+    r.recursive = true;
+    RT_ROOTS(r.stream, r.readtable, r.stack, r.tmp, r.tmp2);
+    r.stack = rt_make_simple_vector(16 * FRAME_WORDS, RT_NIL);
+    struct builtin_call call = {&r, (int32_t)c, code, RT_NIL};
+    rt_protect(builtin_body, builtin_cleanup, &call);
+    return call.result;
+}
+#define BUILTIN_PRIM(fname, code) \
+    static rt_value fname(rt_value *a, size_t n) { return builtin_macro(a, n, code); }
+BUILTIN_PRIM(p_read_list, M_LPAREN)
+BUILTIN_PRIM(p_read_right_paren, M_RPAREN)
+BUILTIN_PRIM(p_read_quote, M_QUOTE)
+BUILTIN_PRIM(p_read_backquote, M_BACKQUOTE)
+BUILTIN_PRIM(p_read_comma, M_COMMA)
+BUILTIN_PRIM(p_read_comment, M_SEMI)
+BUILTIN_PRIM(p_read_string, M_STRING)
+BUILTIN_PRIM(p_read_dispatch_char, M_SHARP)
+
+/* The function object of a built-in macro code (the symbol itself before the VM has
+ * defined the primitives). */
+static rt_value builtin_function(rt_value m)
+{
+    for (size_t i = 0; i < RT_COUNTOF(builtin_names); i++)
+        if (rt_fixnum_value(m) == builtin_names[i].code) {
+            rt_value sym = rt_intern_c(builtin_names[i].name, "KONS-SYSTEM");
+            rt_value f = rt_body(sym)[RT_SYM_FDEFN];
+            if (rt_objectp(f) && rt_widetag(f) == RT_WT_FDEFN && rt_pointerp((rt_value)rt_cell_of(f)->payload))
+                return (rt_value)rt_cell_of(f)->payload;
+            return sym;
+        }
+    return m;
+}
+
 static rt_value current_rt(rt_value *a, size_t n, size_t i)
 {
     rt_value rt = n > i ? a[i] : rt_symbol_value(rt_sym_readtable_var);
@@ -1528,7 +1670,10 @@ static rt_value p_get_macro_character(rt_value *a, size_t n)
     enum syntax s = syntax_of(rt, (int32_t)c);
     if (s != S_TERM_MACRO && s != S_NONTERM_MACRO)
         return rt_values2(RT_NIL, RT_NIL);
-    return rt_values2(macro_of(rt, c), rt_bool(s == S_NONTERM_MACRO));
+    rt_value m = macro_of(rt, c);
+    if (rt_fixnump(m))
+        m = builtin_function(m);
+    return rt_values2(m, rt_bool(s == S_NONTERM_MACRO));
 }
 static rt_value p_make_dispatch_macro_character(rt_value *a, size_t n)
 {
@@ -1593,5 +1738,13 @@ const rt_prim_def rt_reader_prims[] = {
     {"COMMON-LISP", "SET-DISPATCH-MACRO-CHARACTER", p_set_dispatch_macro_character, 3, 4},
     {"COMMON-LISP", "GET-DISPATCH-MACRO-CHARACTER", p_get_dispatch_macro_character, 2, 3},
     {"COMMON-LISP", "SET-SYNTAX-FROM-CHAR", p_set_syntax_from_char, 2, 4},
+    {"KONS-SYSTEM", "%READ-LIST", p_read_list, 2, 2},
+    {"KONS-SYSTEM", "%READ-RIGHT-PAREN", p_read_right_paren, 2, 2},
+    {"KONS-SYSTEM", "%READ-QUOTE", p_read_quote, 2, 2},
+    {"KONS-SYSTEM", "%READ-BACKQUOTE", p_read_backquote, 2, 2},
+    {"KONS-SYSTEM", "%READ-COMMA", p_read_comma, 2, 2},
+    {"KONS-SYSTEM", "%READ-COMMENT", p_read_comment, 2, 2},
+    {"KONS-SYSTEM", "%READ-STRING", p_read_string, 2, 2},
+    {"KONS-SYSTEM", "%READ-DISPATCH-CHAR", p_read_dispatch_char, 2, 2},
 };
 const size_t rt_reader_prims_count = RT_COUNTOF(rt_reader_prims);

@@ -555,12 +555,21 @@ void rt_streams_init(void)
     rt_set_symbol_value(rt_sym_standard_output, std_out);
     rt_set_symbol_value(rt_sym_error_output, std_err);
     rt_set_symbol_value(rt_sym_terminal_io, tio);
-    rt_value syms[] = {rt_sym_trace_output, rt_sym_query_io, rt_sym_debug_io};
+    rt_value *syms[] = {&rt_sym_trace_output, &rt_sym_query_io, &rt_sym_debug_io}; /* rooted globals */
     for (size_t i = 0; i < 3; i++) {
         rt_value syn = rt_make_synonym_stream(rt_sym_terminal_io);
-        rt_set_symbol_value(syms[i], syn);
+        rt_set_symbol_value(*syms[i], syn);
     }
     atexit(flush_at_exit);
+    /* The keywords this file compares arguments with exist from the start, so looking
+     * them up later never allocates (and never moves a value being compared). */
+    static const char *const kws[] = {"INPUT", "OUTPUT", "IO", "PROBE", "ERROR", "SUPERSEDE",
+                                      "NEW-VERSION", "RENAME", "RENAME-AND-DELETE", "APPEND",
+                                      "OVERWRITE", "CREATE", "START", "END", "READ-CHAR",
+                                      "UNREAD-CHAR", "LISTEN", "WRITE-CHAR", "LINE-COLUMN",
+                                      "FINISH-OUTPUT", "CLOSE"};
+    for (size_t i = 0; i < RT_COUNTOF(kws); i++)
+        rt_keyword(kws[i]);
 }
 
 /* ---- Lisp functions -------------------------------------------------------------- */

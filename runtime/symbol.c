@@ -93,9 +93,10 @@ void rt_symbols_init_wellknown(void)
     RT_WELL_KNOWN_SYMBOLS(RT_EXPORT_SYS_)
 #undef RT_EXPORT_SYS_
 
-    /* Standard variables and their initial values (printer and reader variables as
-     * SBCL has them under --script, except *print-pretty*, which is NIL: no pretty
-     * printer yet). Streams, *readtable* and *package* are set by their modules. */
+    /* Standard variables and their initial values, as SBCL has them under --script.
+     * *print-pretty* is T as in SBCL: the printer then abbreviates (QUOTE X) as 'X and
+     * #'X, but does not break lines yet. Streams, *readtable* and *package* are set by
+     * their modules. */
     struct { rt_value *sym; rt_value val; } vars[] = {
         {&rt_sym_read_base, rt_fixnum(10)},
         {&rt_sym_read_default_float_format, rt_sym_single_float},
@@ -111,7 +112,7 @@ void rt_symbols_init_wellknown(void)
         {&rt_sym_print_case, rt_sym_kw_upcase},
         {&rt_sym_print_gensym, RT_T},
         {&rt_sym_print_array, RT_T},
-        {&rt_sym_print_pretty, RT_NIL},
+        {&rt_sym_print_pretty, RT_T},
         {&rt_sym_print_lines, RT_NIL},
         {&rt_sym_print_right_margin, RT_NIL},
         {&rt_sym_print_miser_width, RT_NIL},

@@ -1,7 +1,6 @@
-;;;; printer.lisp -- assertions that wait on other modules of the runtime: EQUALP on
-;;;; structures, the printer's 'X for (QUOTE X), floats, ratios and bignums in FORMAT,
-;;;; TYPEP, COERCE and FACT (moved here from the other files so that those pass meanwhile;
-;;;; move them back when kons-lisp passes this file).
+;;;; printer.lisp -- EQUALP on structures, the printer's 'X for (QUOTE X), floats, ratios
+;;;; and bignums in FORMAT, TYPEP, COERCE and FACT: the assertions that first waited on the
+;;;; other runtime modules (all pass now).
 (defstruct (pt (:constructor make-pt (x y))) x y)
 (defun f (control &rest args) (apply #'format nil control args))
 (defun fact (n) (if (<= n 1) 1 (* n (fact (- n 1)))))

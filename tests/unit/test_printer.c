@@ -92,6 +92,8 @@ static void test_quote_forms(void)
     CHECK_STR(pr(rd("('a #'b (quote c d))")), "('A #'B (QUOTE C D))");
     setv(rt_sym_print_pretty, RT_NIL);
     CHECK_STR(pr(rd("`(a ,b ,@c ,.d)")), "`(A ,B ,@C ,.D)");
+    /* A symbol starting with @ or . after a plain comma keeps a space (found by fuzzing). */
+    CHECK_STR(pr(rd("`(, @b , .c ,@d)")), "`(, @B , .C ,@D)");
 }
 
 static void test_strings_chars(void)
@@ -179,6 +181,9 @@ static void test_streams_output(void)
 int main(void)
 {
     objtest_init();
+    /* The expected strings are SBCL's with *print-pretty* NIL, except where a test sets it. */
+    CHECK(rt_symbol_value(rt_sym_print_pretty) == RT_T); /* SBCL's default */
+    rt_set_symbol_value(rt_sym_print_pretty, RT_NIL);
     test_symbols();
     test_numbers_and_radix();
     test_limits();

@@ -77,6 +77,10 @@ static void test_bad_input(void)
     check_error("#*102", "READER-ERROR");
     check_error("#1#", "READER-ERROR");
     check_error("#xZZ", "READER-ERROR");
+    check_error("1e999", "READER-ERROR");
+    check_error("-1d400", "READER-ERROR");
+    check_error("1/0", "READER-ERROR");
+    check_error("#x10/00", "READER-ERROR");
     check_error("#+(bogus x) a", "READER-ERROR");
     check_error("\xff", "READER-ERROR");
     check_error("(a \xc3\x28)", "READER-ERROR");        /* bad continuation byte */
@@ -205,6 +209,7 @@ static void test_syntax(void)
     /* *read-base* */
     rt_set_symbol_value(rt_sym_read_base, rt_fixnum(16));
     CHECK(rd("ff") == rt_fixnum(255));
+    CHECK(rd("1e99") == rt_fixnum(0x1E99)); /* an integer, not an overflowing float */
     CHECK(rd("10.") == rt_fixnum(10));
     rt_set_symbol_value(rt_sym_read_base, rt_fixnum(10));
     CHECK(rt_symbolp(rd("ff")));
@@ -248,6 +253,8 @@ static void test_readtable(void)
 int main(void)
 {
     objtest_init();
+    /* The SBCL table was made with *print-pretty* NIL (the conformance setting). */
+    rt_set_symbol_value(rt_sym_print_pretty, RT_NIL);
     test_round_trips();
     test_syntax();
     test_readtable();

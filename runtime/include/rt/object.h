@@ -150,6 +150,7 @@ rt_value rt_eval(rt_value form);
     X(kw_key, "KEY", KW) X(kw_value, "VALUE", KW) X(kw_key_and_value, "KEY-AND-VALUE", KW) \
     X(kw_key_or_value, "KEY-OR-VALUE", KW)                                            \
     X(kw_common_lisp, "COMMON-LISP", KW) X(kw_kons, "KONS", KW)                       \
+    X(kw_structure, "STRUCTURE", KW)                                                  \
     X(kw_ansi_cl, "ANSI-CL", KW) X(kw_x86_64, "X86-64", KW) X(kw_64_bit, "64-BIT", KW) \
     X(kw_linux, "LINUX", KW) X(kw_unix, "UNIX", KW) X(kw_little_endian, "LITTLE-ENDIAN", KW) \
     X(quasiquote, "QUASIQUOTE", SYS) X(unquote, "UNQUOTE", SYS)                       \
@@ -271,7 +272,19 @@ uint64_t rt_string_hash_chars(const uint32_t *chars, size_t len);
 static inline bool rt_instancep(rt_value v) { return rt_widetagp(v, RT_WT_INSTANCE); }
 rt_value rt_make_instance(rt_value layout, size_t nslots);
 
-/* ---- Primitive tables (registered by rt-vm's rt_init) ----------------------------- */
+/* ---- Primitive tables (registered by rt-vm's rt_init) -----------------------------
+ * Setter conventions of the KONS-SYSTEM primitives (the value is the LAST argument and
+ * is returned): (%ASET array subscript... value), (%SVSET vector index value),
+ * (%ROW-MAJOR-ASET array index value), (%SET-CHAR string index char),
+ * (%PUTHASH key table value), (%PUT symbol indicator value), (%SET-CAR cons x),
+ * (%SET-CDR cons x), (%SET-FILL-POINTER vector n), (%SET-SYMBOL-PLIST symbol plist),
+ * (%INSTANCE-SET instance index value), (%SET-READTABLE-CASE readtable mode).
+ * Walkers: (%PACKAGE-SYMBOLS package [:internal|:external]) for DO-SYMBOLS,
+ * (%HASH-TABLE-PAIRS table) a fresh alist for MAPHASH/WITH-HASH-TABLE-ITERATOR.
+ * Printing instances: (SYS:%PRINT-INSTANCE instance stream escape-p) when fbound.
+ * Gray streams: (SYS:%MAKE-LISP-STREAM object direction) makes a stream whose
+ * operations call (SYS:%STREAM-DISPATCH object op args...), op one of :READ-CHAR
+ * :UNREAD-CHAR :LISTEN :WRITE-CHAR :LINE-COLUMN :FINISH-OUTPUT :CLOSE. */
 #include "rt/prim.h"
 extern const rt_prim_def rt_symbol_prims[];   extern const size_t rt_symbol_prims_count;
 extern const rt_prim_def rt_package_prims[];  extern const size_t rt_package_prims_count;

@@ -5,8 +5,8 @@
  * line breaking yet). Backquote forms (KONS-SYSTEM:QUASIQUOTE ...) always print as
  * ` , ,@ ,. . Unreadable objects print in SBCL's #<TYPE ... {address}> style, and signal
  * PRINT-NOT-READABLE when *print-readably* is true. Nesting deeper than
- * RT_READ_MAX_DEPTH (rt/reader.h) signals a storage-condition instead of exhausting
- * the C stack.
+ * RT_READ_MAX_DEPTH (rt/reader.h), or more than RT_PRINT_MAX_STACK bytes of C stack used
+ * by one print call, signals a storage-condition instead of exhausting the C stack.
  *
  * Ownership: objects module (runtime/printer.c).
  */
@@ -14,6 +14,8 @@
 #define RT_PRINTER_H
 
 #include "rt/object.h"
+
+#define RT_PRINT_MAX_STACK ((size_t)4 << 20)
 
 /* Prints per the current *print-...* variables (escape as given by *print-escape*). */
 void rt_write(rt_value obj, rt_value stream);

@@ -21,7 +21,9 @@
 
 #include "rt/object.h"
 
-#define RT_READ_MAX_DEPTH 10000
+/* 4096 keeps printing what was read well within an 8 MB C stack even in sanitizer builds
+ * (the printer recurses on nesting; about 800 bytes a level under ASan). */
+#define RT_READ_MAX_DEPTH 4096
 /* #n( #n* and #nA: at most this many elements (a length given by a number is not
  * backed by text, so it is bounded). */
 #define RT_READ_MAX_FILL (UINT64_C(1) << 24)

@@ -24,7 +24,7 @@
   (setf (circle-radius c) 10 (shape-name c) "big")
   (print c)
   (print (copy-circle c))
-  (print (eq c (copy-circle c))))
+  (print (list (eq c (copy-circle c)) (equalp c (copy-circle c)))))
 (print (handler-case (shape-name 5) (type-error () :type-error)))
 (print (list (functionp #'car) (functionp 'car) (compiled-function-p #'car)))
 (print (list (characterp #\a) (stringp "a") (symbolp nil) (keywordp :a) (consp nil) (listp nil)))
