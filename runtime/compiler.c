@@ -135,6 +135,10 @@ typedef struct cx {
 
 static cx *active_cx;
 
+/* The OR pattern (JTK). (It once seemed to break GC torture runs: the cause was stale
+ * stack words scanned while &rest lists were consed, fixed in parse_args.) */
+static const bool vm_jtk_enabled = true;
+
 void vm_compiler_scan(rt_slot_visitor visit, void *ctx)
 {
     for (cx *c = active_cx; c; c = c->prev)
@@ -1178,7 +1182,10 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
     if (++c->depth > 3000)
         rt_error("PROGRAM-ERROR", "form too deeply nested to compile");
     node *result;
-    for (;;) {
+    int expansions = 0;
+    for (;; expansions++) {
+        if (expansions > 100000)
+            rt_error("PROGRAM-ERROR", "macro expansion does not terminate");
         if (rt_symbolp(form)) {
             if (constant_symbol(form)) {
                 if (rt_null(form) || rt_eq(form, RT_T) || vm_symbol_flag(form, RT_SYMF_KEYWORD))
@@ -1637,7 +1644,7 @@ static bool cg(fs *s, node *n, enum mode m)
             /* (let ((g x)) (if g g y)), the expansion of OR: keep a true x as the result */
             var *g = n->vars[0];
             node *body = n->a;
-            if (!g->special && !g->captured && !g->assigned && g->refs == 2 && body->k == N_IF &&
+            if (vm_jtk_enabled && !g->special && !g->captured && !g->assigned && g->refs == 2 && body->k == N_IF &&
                 body->a->k == N_VAR && body->a->v == g && body->b->k == N_VAR && body->b->v == g) {
                 enum mode vm = m == M_EFFECT ? M_VALUE : m;
                 cg(s, n->args[0], M_VALUE);

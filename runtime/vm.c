@@ -506,6 +506,10 @@ static void parse_args(vm_thread *T, rt_value fn, rt_value *fp, size_t nargs, rt
     size_t top = nargs > nlocals ? nargs : nlocals;
     rt_value *extra = fp + top;
     memmove(extra, fp + nfixed, nextra * sizeof(rt_value));
+    /* every word below T->sp is scanned by the GC: no stale words between the
+     * arguments and the copy (the &rest list below allocates) */
+    for (size_t i = nargs; i < top; i++)
+        fp[i] = RT_NIL;
     T->sp = extra + nextra;
     for (size_t i = nargs; i < nfixed; i++)
         fp[i] = RT_NO_VALUE;
