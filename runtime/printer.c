@@ -103,10 +103,10 @@ static bool circle_candidate(rt_value x)
 
 static void circle_scan(P *p, rt_value root)
 {
-    rt_value table = rt_make_hash_table(rt_sym_eq, 64, RT_NIL);
-    p->circle = table;
     rt_value work = RT_NIL, x = RT_NIL;
+    /* root before the first allocation: making the table may move a young root. */
     RT_ROOTS(work, x, root);
+    p->circle = rt_make_hash_table(rt_sym_eq, 64, RT_NIL);
     work = rt_cons(root, RT_NIL);
     while (rt_consp(work)) {
         x = rt_car(work);

@@ -1447,6 +1447,35 @@ rt_value rt_read_preserving_whitespace(rt_value stream, bool eof_error_p, rt_val
 
 #define EOF_MARKER RT_IMMEDIATE(41)
 
+struct status_call {
+    R *r;
+    rt_value *saved_labels;
+    rt_value *out;
+    enum rt_read_status st;
+};
+
+static void status_body(void *p)
+{
+    struct status_call *c = p;
+    if (setjmp(c->r->jb) == 0) {
+        rt_value v = read_object(c->r, false, EOF_MARKER, 0, 0);
+        if (v != EOF_MARKER)
+            consume_whitespace(c->r);
+        c->st = v == EOF_MARKER ? RT_READ_EOF : RT_READ_OK;
+        *c->out = v == EOF_MARKER ? RT_NIL : v;
+    } else {
+        c->st = RT_READ_ERROR;
+        *c->out = RT_NIL;
+    }
+}
+
+static void status_cleanup(void *p)
+{
+    struct status_call *c = p;
+    labels = *c->saved_labels;
+    teardown(c->r);
+}
+
 enum rt_read_status rt_read_status(rt_value stream, rt_value *out, char *errbuf)
 {
     R r;
@@ -1464,21 +1493,13 @@ enum rt_read_status rt_read_status(rt_value stream, rt_value *out, char *errbuf)
     rt_root_push(&saved_labels);
     labels = RT_NIL;
     r.stack = rt_make_simple_vector(16 * FRAME_WORDS, RT_NIL);
-    enum rt_read_status st;
-    if (setjmp(r.jb) == 0) {
-        rt_value v = read_object(&r, false, EOF_MARKER, 0, 0);
-        if (v != EOF_MARKER)
-            consume_whitespace(&r);
-        st = v == EOF_MARKER ? RT_READ_EOF : RT_READ_OK;
-        *out = v == EOF_MARKER ? RT_NIL : v;
-    } else {
-        st = RT_READ_ERROR;
-        *out = RT_NIL;
-    }
-    labels = saved_labels;
+    /* Reader errors come back here as a status (r.jb); a condition signalled by Lisp
+     * code the reader runs (a reader macro, #.) still unwinds through rt_protect, so the
+     * token buffers are freed and the labels restored on that path too. */
+    struct status_call call = {&r, &saved_labels, out, RT_READ_ERROR};
+    rt_protect(status_body, status_cleanup, &call);
     rt_root_restore(depth);
-    teardown(&r);
-    return st;
+    return call.st;
 }
 
 enum rt_read_status rt_read_from_utf8(const char *utf8, size_t len, rt_value *out, char *errbuf)

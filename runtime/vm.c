@@ -583,7 +583,8 @@ rt_value vm_call(rt_value fn, size_t nargs, const rt_value *args)
     if (T->sp + nargs + 16 > T->stack_limit)
         stack_exhausted(T);
     rt_value *base = T->sp;
-    memcpy(base, args, nargs * sizeof *args);
+    if (nargs)   /* args may be NULL with no arguments; memcpy's may not */
+        memcpy(base, args, nargs * sizeof *args);
     T->sp = base + nargs;
     if (rt_widetag(fn) == RT_WT_PRIMITIVE) {
         rt_prim_raw *r = rt_prim_raw_of(fn);
