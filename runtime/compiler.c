@@ -18,24 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* car/cdr of forms being compiled: user data, so never trust their shape. */
-static inline rt_value form_car(rt_value x)
-{
-    if (rt_consp(x))
-        return rt_cons_of(x)->car;
-    if (!rt_null(x))
-        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
-    return RT_NIL;
-}
-static inline rt_value form_cdr(rt_value x)
-{
-    if (rt_consp(x))
-        return rt_cons_of(x)->cdr;
-    if (!rt_null(x))
-        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
-    return RT_NIL;
-}
-
 typedef struct node node;
 typedef struct var var;
 typedef struct fun fun;

@@ -229,4 +229,22 @@ static inline rt_value vm_sym_value_raw(rt_value sym) { return rt_body(sym)[RT_S
 static inline bool vm_symbol_flag(rt_value sym, int64_t f) { return (rt_symbol_flags(sym) & f) != 0; }
 void vm_set_symbol_flag(rt_value sym, int64_t f, bool on);
 
+/* car/cdr of forms (compiler, macro lambda lists): user data, so never trust their shape. */
+static inline rt_value form_car(rt_value x)
+{
+    if (rt_consp(x))
+        return rt_cons_of(x)->car;
+    if (!rt_null(x))
+        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
+    return RT_NIL;
+}
+static inline rt_value form_cdr(rt_value x)
+{
+    if (rt_consp(x))
+        return rt_cons_of(x)->cdr;
+    if (!rt_null(x))
+        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
+    return RT_NIL;
+}
+
 #endif

@@ -12,24 +12,6 @@
 #include "rt/reader.h"
 #include "rt/stream.h"
 
-/* car/cdr of forms being compiled: user data, so never trust their shape. */
-static inline rt_value form_car(rt_value x)
-{
-    if (rt_consp(x))
-        return rt_cons_of(x)->car;
-    if (!rt_null(x))
-        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
-    return RT_NIL;
-}
-static inline rt_value form_cdr(rt_value x)
-{
-    if (rt_consp(x))
-        return rt_cons_of(x)->cdr;
-    if (!rt_null(x))
-        rt_error("PROGRAM-ERROR", "malformed form: a list was expected");
-    return RT_NIL;
-}
-
 #define COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
 static rt_value l2(rt_value a, rt_value b)
