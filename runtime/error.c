@@ -30,6 +30,8 @@ static void depth_cleanup(void *p)
     signal_depth--;
 }
 
+static void error_condition_body(void *p) { rt_error_condition(*(rt_value *)p); }
+
 static _Noreturn void fallback(const char *type, const char *msg)
 {
     if (!vm_current) {
@@ -121,15 +123,39 @@ _Noreturn void rt_type_error(rt_value datum, const char *expected_type)
 
 _Noreturn void rt_error_condition(rt_value condition)
 {
-    rt_value err = vm_current ? rt_intern_c("ERROR", "COMMON-LISP") : RT_NIL;
-    if (vm_current && lisp_fbound(err))
-        rt_funcall(err, 1, &condition);
+    if (vm_current && lisp_fbound(vm_s_error))
+        rt_funcall(vm_s_error, 1, &condition);
     fallback("CONDITION", "a condition was signalled before the condition system was loaded");
 }
 
 _Noreturn void rt_storage_error(const char *what)
 {
     signal_c("STORAGE-CONDITION", what, RT_NIL);
+}
+
+static rt_value exhaustion_conditions[RT_EXHAUSTION_KINDS]; /* 0 until the library sets them */
+
+_Noreturn void rt_storage_exhausted(enum rt_exhaustion what)
+{
+    static const char *const messages[RT_EXHAUSTION_KINDS] = {
+        [RT_EXHAUSTED_HEAP] = "Heap exhausted (the limit is set by --heap-size).",
+        [RT_EXHAUSTED_STACK] = "Control stack exhausted (no more space for function call frames).",
+    };
+    rt_value c = exhaustion_conditions[what];
+    if (c && signal_depth < 3) {
+        signal_depth++;   /* as signal_c: an exhaustion inside the handler falls back */
+        rt_protect(error_condition_body, depth_cleanup, &c);
+    }
+    fallback("STORAGE-CONDITION", messages[what]);
+}
+
+/* SYS:%SET-EXHAUSTION-CONDITIONS heap-condition stack-condition */
+static rt_value p_set_exhaustion_conditions(rt_value *args, size_t nargs)
+{
+    (void)nargs;
+    exhaustion_conditions[RT_EXHAUSTED_HEAP] = args[0];
+    exhaustion_conditions[RT_EXHAUSTED_STACK] = args[1];
+    return RT_NIL;
 }
 
 /* ---- The terminal debugger -----------------------------------------------------------
@@ -272,9 +298,15 @@ static void debugger_loop(void *p)
 
 static const rt_prim_def error_prims[] = {
     {"KONS-SYSTEM", "%INVOKE-DEBUGGER-HOOK", p_invoke_debugger_hook, 1, 1},
+    {"KONS-SYSTEM", "%SET-EXHAUSTION-CONDITIONS", p_set_exhaustion_conditions, 2, 2},
 };
 
-void vm_errors_init(void) { rt_define_primitives(error_prims, 1); }
+void vm_errors_init(void)
+{
+    rt_define_primitives(error_prims, sizeof error_prims / sizeof *error_prims);
+    for (int i = 0; i < RT_EXHAUSTION_KINDS; i++)
+        rt_register_global(&exhaustion_conditions[i]);
+}
 
 /* ---- Interrupts (Ctrl-C) ---------------------------------------------------------------- */
 

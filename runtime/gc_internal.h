@@ -84,8 +84,7 @@ typedef struct gc_heap {
     size_t npending, cap_pending;
     bool running_finalizers;
     /* roots */
-    rt_value **roots;
-    size_t nroots, cap_roots;
+    rt_root_stack roots;              /* the running thread's (rt_root_stack_switch) */
     rt_value **globals;
     size_t nglobals, cap_globals;
     rt_root_scanner *scanners;
@@ -98,6 +97,7 @@ typedef struct gc_heap {
     rt_gc_pause_hook pause_hook;
     /* stats */
     uint64_t minor_count, major_count, allocated_old, promoted_bytes;
+    uint64_t old_at_last_slice;       /* allocated_old + promoted_bytes at the last major slice */
     uint64_t nursery_allocated;       /* bytes consumed in emptied nurseries */
     uint64_t last_pause_ns, max_pause_ns;
     uint64_t last_work_end;           /* gc_now_ns when major work last ended */
@@ -169,7 +169,9 @@ void gc_shade(rt_value v);
 void gc_start_marking(void);
 /* Does marking/sweeping until the deadline (ns, gc_now_ns clock) or, when work_limit is
  * non-zero, until that many units of work; returns true when the cycle ended. */
-bool gc_major_work(uint64_t deadline, uint64_t work_limit);
+/* Major work until `deadline` (work_limit 0) or `work_limit` words; true when the cycle is
+ * over (idle). Adds the words of work done to *work_done when it is not NULL. */
+bool gc_major_work(uint64_t deadline, uint64_t work_limit, uint64_t *work_done);
 void gc_finish_cycle(void);
 bool gc_sweep_some(size_t pages);
 void gc_minor_finalizers(void);

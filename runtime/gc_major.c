@@ -10,7 +10,10 @@
  * into objects (the bitmap is apart), so it dirties no page the checkpointer would save.
  *
  * Work is done in slices: after every minor GC (gc_major_work with a deadline) and from
- * rt_gc_step. Big racks are scanned in chunks (a mark-stack entry is a cell and the index
+ * rt_gc_step. Old-space allocation paces the slices (heap.c, pay_mark_debt): a slice
+ * does at least GC_MARK_PACE words of work per word put into old space since the last
+ * one, so a mutator that allocates faster than a time-bounded slice marks cannot keep a
+ * cycle from ending while old space grows without bound. Big racks are scanned in chunks (a mark-stack entry is a cell and the index
  * of the next boxed word), so no slice is longer than one chunk past its deadline.
  * Termination (empty mark stack) is atomic: ephemerons of weak vectors are iterated to a
  * fixpoint, dead weak entries and weak pointers cleared, finalizers of dead objects
@@ -324,24 +327,27 @@ bool gc_sweep_some(size_t pages)
     return true;
 }
 
-bool gc_major_work(uint64_t deadline, uint64_t work_limit)
+bool gc_major_work(uint64_t deadline, uint64_t work_limit, uint64_t *work_done)
 {
     uint64_t work = 0;
+    bool idle = false;
     for (;;) {
         if (H.phase == GC_MARK) {
-            if (mark_some(work_limit ? work_limit : 2048, &work))
+            if (mark_some(work_limit ? work_limit - work : 2048, &work))
                 terminate_marking();
         } else if (H.phase == GC_SWEEP) {
             gc_sweep_some(work_limit ? 1 : 32);
             work += work_limit ? 16 : 32 * GC_CELLS_PER_PAGE;
-            if (H.phase == GC_IDLE)
-                return true;
+            idle = H.phase == GC_IDLE;
         } else {
-            return true;
+            idle = true;
         }
-        if (work_limit ? work >= work_limit : gc_now_ns() >= deadline)
-            return false;
+        if (idle || (work_limit ? work >= work_limit : gc_now_ns() >= deadline))
+            break;
     }
+    if (work_done)
+        *work_done += work;
+    return idle;
 }
 
 void gc_finish_cycle(void)

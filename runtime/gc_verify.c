@@ -252,10 +252,10 @@ void gc_verify(const char *when)
     /* The roots, named so that a stale one can be found: the root stack from the top
      * down (the most recent RT_ROOTS first), the globals, the scanners. */
     char name[96];
-    for (size_t i = H.nroots; i-- > 0;) {
-        snprintf(name, sizeof name, "root stack entry %zu of %zu (C variable at %p)", i, H.nroots,
-                 (void *)H.roots[i]);
-        check_value(0, name, H.roots[i], false, true);
+    for (size_t i = H.roots.n; i-- > 0;) {
+        snprintf(name, sizeof name, "root stack entry %zu of %zu (C variable at %p)", i, H.roots.n,
+                 (void *)H.roots.slots[i]);
+        check_value(0, name, H.roots.slots[i], false, true);
     }
     for (size_t i = 0; i < H.nglobals; i++) {
         snprintf(name, sizeof name, "registered global %zu (at %p)", i, (void *)H.globals[i]);

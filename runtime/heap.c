@@ -27,6 +27,9 @@
 /* Time a minor GC may add to its pause for major work. */
 #define STEP_SLICE_NS  (UINT64_C(2000000))
 #define MIN_SLICE_NS   (UINT64_C(500000))
+/* Words of major work a slice owes per word put into old space (promoted or allocated
+ * there directly) since the previous slice; see major_slice. */
+#define GC_MARK_PACE 2
 /* rt_gc_step works at most once per this interval. */
 #define STEP_INTERVAL_NS (UINT64_C(4000000))
 
@@ -164,7 +167,7 @@ void rt_heap_fini(void)
     free(H.promoted.v);
     free(H.finals);
     free(H.pending);
-    free(H.roots);
+    rt_root_stack_free(&H.roots);
     free(H.globals);
     free(H.scanners);
     memset(&H, 0, sizeof H);
@@ -397,6 +400,24 @@ static void check_limit(void)
     abort();
 }
 
+/* One slice of major work: until `deadline`, and then on until it has paid for the
+ * old-space allocation since the previous slice (GC_MARK_PACE). A slice bounded by time
+ * alone loses against a mutator that puts big objects straight into old space: each of
+ * them is queued for marking, the cycle never ends and old space grows without bound (the
+ * reader fuzzer grew it by 20 MiB per minor GC that way). Paying by allocation makes the
+ * work of a cycle proportional to what was allocated during it, so it ends. */
+static void major_slice(uint64_t deadline)
+{
+    uint64_t old_now = H.allocated_old + H.promoted_bytes;
+    uint64_t owed = (old_now - H.old_at_last_slice) / 8 * GC_MARK_PACE;
+    H.old_at_last_slice = old_now;
+    uint64_t done = 0;
+    bool idle = gc_major_work(deadline, 0, &done);
+    while (!idle && done < owed)
+        idle = gc_major_work(0, owed - done, &done);
+    H.last_work_end = gc_now_ns();
+}
+
 /* A minor GC plus a slice of major work: the collection every allocation may run. */
 static void collect(void)
 {
@@ -413,7 +434,7 @@ static void collect(void)
          * interleave with every kind of mutator action. */
         if (H.phase == GC_IDLE)
             gc_start_marking();
-        gc_major_work(0, 64);
+        gc_major_work(0, 64, NULL);
     } else {
         if (H.phase == GC_IDLE && H.live_bytes > H.trigger_bytes)
             gc_start_marking();
@@ -424,10 +445,10 @@ static void collect(void)
             uint64_t dl = t0 + STEP_SLICE_NS;
             if (dl < t1 + MIN_SLICE_NS)
                 dl = t1 + MIN_SLICE_NS;
-            gc_major_work(dl, 0);
-            H.last_work_end = gc_now_ns();
+            major_slice(dl);
         }
     }
+    H.old_at_last_slice = H.allocated_old + H.promoted_bytes;
     H.in_gc = false;
     if (H.verbose && cpu_now_ns() - c0 > 5000000)
         fprintf(stderr, "kons gc: pause of %.1f ms CPU: minor GC %.1f ms, major work %.1f ms (wall), phase %d\n",
@@ -466,6 +487,16 @@ static _Noreturn void bad_request(const char *what)
         H.oom();
     fprintf(stderr, "kons: impossible allocation: %s\n", what);
     abort();
+}
+
+/* Before putting an object straight into old space: once a nursery's worth went there
+ * since the last collection, a collection now. Big objects may come faster than the
+ * nursery fills, and only collections start the major cycle that frees them and pay for
+ * its work (major_slice). */
+static void pace_old_allocation(void)
+{
+    if (!H.in_gc && H.allocated_old + H.promoted_bytes - H.old_at_last_slice >= H.nursery_bytes)
+        collect();
 }
 
 /* Before putting `bytes` straight into old space: the limit. */
@@ -554,6 +585,7 @@ rt_value rt_alloc_object_slow_(unsigned widetag, uint64_t info, size_t body_word
         return rt_make_pointer(c, RT_TAG_OBJECT);
     }
     alloc_tick();
+    pace_old_allocation();
     old_room(16 + words * 8);
     rt_rack *r = gc_rack_alloc_old(words);
     uintptr_t c = gc_cell_alloc();    /* marked and queued when marking: after the rack */
@@ -588,6 +620,7 @@ void rt_realloc_rack(rt_value obj, size_t body_words, size_t nboxed)
         if (gc_in_nursery((uintptr_t)rt_addr(obj)))
             collect();
         alloc_tick();
+        pace_old_allocation();
         old_room(words * 8);
         r = gc_rack_alloc_old(words);
         touch_range((uintptr_t)r, words * 8);
@@ -680,13 +713,29 @@ rt_value rt_make_weak_vector(size_t npairs, enum rt_weak_kind kind)
 
 void rt_root_push(rt_value *slot)
 {
-    if (H.nroots == H.cap_roots)
-        H.roots = grow(H.roots, &H.cap_roots, sizeof *H.roots);
-    H.roots[H.nroots++] = slot;
+    rt_root_stack *r = &H.roots;
+    if (r->n == r->cap)
+        r->slots = grow(r->slots, &r->cap, sizeof *r->slots);
+    r->slots[r->n++] = slot;
 }
-void rt_root_pop(size_t n) { H.nroots -= n; }
-size_t rt_root_depth(void) { return H.nroots; }
-void rt_root_restore(size_t depth) { H.nroots = depth; }
+void rt_root_pop(size_t n) { H.roots.n -= n; }
+size_t rt_root_depth(void) { return H.roots.n; }
+void rt_root_restore(size_t depth) { H.roots.n = depth; }
+void rt_root_stack_switch(rt_root_stack *save, const rt_root_stack *load)
+{
+    *save = H.roots;
+    H.roots = *load;
+}
+void rt_root_stack_scan(const rt_root_stack *s, void (*visit)(rt_value *slot, void *ctx), void *ctx)
+{
+    for (size_t i = 0; i < s->n; i++)
+        visit(s->slots[i], ctx);
+}
+void rt_root_stack_free(rt_root_stack *s)
+{
+    free(s->slots);
+    *s = (rt_root_stack){0};
+}
 void rt_register_global(rt_value *slot)
 {
     if (H.nglobals == H.cap_globals)
@@ -703,8 +752,7 @@ void rt_add_root_scanner(rt_root_scanner scan)
 /* Every root slot except the static cells (their fields are handled by the callers). */
 void gc_visit_roots(rt_slot_visitor visit, void *ctx)
 {
-    for (size_t i = 0; i < H.nroots; i++)
-        visit(H.roots[i], ctx);
+    rt_root_stack_scan(&H.roots, visit, ctx);
     for (size_t i = 0; i < H.nglobals; i++)
         visit(H.globals[i], ctx);
     for (size_t i = 0; i < H.nscanners; i++)
@@ -967,23 +1015,28 @@ void rt_gc_full(void)
     rt_gc_run_finalizers();
 }
 
+/* A slice of major work outside a minor GC. */
+static void major_step(void)
+{
+    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
+    if (H.verify)
+        gc_verify("before major step");
+    H.in_gc = true;
+    major_slice(t0 + 1000000);
+    H.in_gc = false;
+    if (H.verify)
+        gc_verify("after major step");
+    record_pause(RT_GC_PAUSE_STEP, t0, c0);
+    rt_gc_run_finalizers();
+}
+
 void rt_gc_step(void)
 {
     if (H.phase == GC_IDLE || H.in_gc)
         return;
     if (gc_now_ns() < H.last_work_end + STEP_INTERVAL_NS)
         return;
-    uint64_t t0 = gc_now_ns(), c0 = cpu_now_ns();
-    if (H.verify)
-        gc_verify("before major step");
-    H.in_gc = true;
-    gc_major_work(t0 + 1000000, 0);
-    H.last_work_end = gc_now_ns();
-    H.in_gc = false;
-    if (H.verify)
-        gc_verify("after major step");
-    record_pause(RT_GC_PAUSE_STEP, t0, c0);
-    rt_gc_run_finalizers();
+    major_step();
 }
 
 void rt_gc_start_major(void)

@@ -52,7 +52,7 @@ static const struct {
  * storage-condition is signalled (the handler and debugger allocate). */
 static void on_heap_exhausted(void)
 {
-    rt_storage_error("Heap exhausted (the limit is set by --heap-size).");
+    rt_storage_exhausted(RT_EXHAUSTED_HEAP);
 }
 
 int rt_init(const rt_config *cfg)

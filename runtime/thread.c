@@ -9,11 +9,9 @@
  * Dynamic bindings are shallow (the symbol's value slot holds the running thread's
  * value): a switch swaps the outgoing thread's bindings out and the incoming one's in.
  *
- * GC roots of C code (rt/heap.h's root stack) are one global stack. A thread other than
- * the initial one is therefore switched out only when it holds no C roots of its own
- * (the global depth is back to the depth it was resumed at); the initial thread is the
- * bottom of the root stack and may switch at any safepoint. When a switch is not
- * allowed the thread keeps running until its next safepoint where it is.
+ * Each thread has its own C root stack (rt/heap.h's rt_root_stack), switched with its
+ * C stack, so a thread is preempted at any safepoint, also while C code it called (a
+ * primitive that calls Lisp back, say) holds roots.
  *
  * The outside event loop API (rt/thread.h): rt_threads_run_slice runs Lisp threads from
  * the initial C context for a bounded time; rt_threads_wake makes the VM look at the
@@ -64,8 +62,11 @@ void vm_threads_init(void)
 
 void vm_threads_scan(rt_slot_visitor visit, void *ctx)
 {
-    for (vm_thread *t = all_threads; t; t = t->next_all)
+    for (vm_thread *t = all_threads; t; t = t->next_all) {
         vm_scan_thread(t, visit, ctx);
+        if (t != vm_current)
+            rt_root_stack_scan(&t->roots, visit, ctx);
+    }
     if (thread_sym_marker)
         visit(&thread_sym_marker, ctx);
 }
@@ -103,37 +104,19 @@ void rt_threads_wake(void)
 
 /* ---- Switching ---------------------------------------------------------------------------- */
 
-static size_t resume_depth; /* root depth when the running thread was last resumed */
-
-static bool may_switch(vm_thread *t) { return t == initial || rt_root_depth() == resume_depth; }
-
 static void switch_to(vm_thread *next)
 {
     vm_thread *cur = vm_current;
     if (next == cur)
         return;
-    size_t depth = rt_root_depth();
-    cur->suspend_depth = depth;
     vm_swap_bindings(cur, true);
     vm_swap_bindings(next, false);
+    rt_root_stack_switch(&cur->roots, &next->roots);
     vm_current = next;
-    resume_depth = depth;
     if (next->interrupts != RT_NIL)
         rt_vm_poll_flag = 1;
     swapcontext(&cur->uctx, &next->uctx);
-    /* running again as cur */
-    resume_depth = rt_root_depth();
-    if (resume_depth != cur->suspend_depth) {
-        /* The initial thread's part of the (global) root stack changed while cur slept;
-         * cur holds no roots of its own (may_switch), so its recorded depths all sit at
-         * its base: move them with it. */
-        ptrdiff_t delta = (ptrdiff_t)resume_depth - (ptrdiff_t)cur->suspend_depth;
-        for (vm_run_t *r = cur->run; r; r = r->parent)
-            r->root_depth = (size_t)((ptrdiff_t)r->root_depth + delta);
-        for (size_t i = 0; i < cur->nuw; i++)
-            if (cur->uw[i].kind == UW_CPROTECT || cur->uw[i].kind == UW_TOPLEVEL)
-                cur->uw[i].root_depth = (size_t)((ptrdiff_t)cur->uw[i].root_depth + delta);
-    }
+    /* running again as cur (whoever switched back installed cur's root stack) */
     if (to_free && to_free != vm_current) {
         vm_thread *d = to_free;
         to_free = NULL;
@@ -207,10 +190,6 @@ void vm_thread_safepoint(void)
         run_interrupts(cur);
     if (!preempt_pending)
         return;
-    if (!may_switch(cur)) {
-        rt_vm_poll_flag = 1; /* try again at the next safepoint */
-        return;
-    }
     preempt_pending = 0;
     if (slice_deadline >= 0 && cur != initial && now_ns() >= slice_deadline)
         initial->state = TS_RUNNABLE;
@@ -258,8 +237,6 @@ static void wake_waiters(int kind, rt_value obj, bool all)
 static void wait_on(int kind, rt_value obj)
 {
     vm_thread *cur = vm_current;
-    if (!may_switch(cur))
-        rt_error("SIMPLE-ERROR", "cannot block this thread here (called from C code holding roots)");
     cur->state = TS_WAITING;
     cur->wait_obj = obj;
     cur->wait_kind = kind;
@@ -285,7 +262,6 @@ static void run_fn_body(void *p)
 static void thread_main(void)
 {
     vm_thread *T = vm_current;
-    resume_depth = rt_root_depth();
     rt_catch_toplevel(run_fn_body, T);
     T->state = TS_DEAD;
     wake_waiters(W_JOIN, thread_object(T), true);
@@ -308,6 +284,7 @@ static void thread_main(void)
     if (next->state != TS_RUNNABLE && next == initial && slice_deadline >= 0)
         next->state = TS_RUNNABLE;
     vm_swap_bindings(T, true);
+    rt_root_stack_switch(&T->roots, &next->roots); /* T's is freed with T */
     to_free = T;
     vm_current = next;
     vm_swap_bindings(next, false);
@@ -384,7 +361,7 @@ static rt_value p_thread_yield(rt_value *a, size_t n)
 {
     (void)a;
     (void)n;
-    if (nthreads > 1 && may_switch(vm_current))
+    if (nthreads > 1)
         schedule();
     return RT_NIL;
 }
@@ -569,7 +546,7 @@ static rt_value p_sleep(rt_value *a, size_t n)
         rt_type_error(a[0], "(real 0)");
     int64_t until = now_ns() + (int64_t)(s * 1e9);
     vm_thread *cur = vm_current;
-    if (nthreads > 1 && may_switch(cur)) {
+    if (nthreads > 1) {
         cur->state = TS_SLEEPING;
         cur->wake_at_ns = until;
         schedule();

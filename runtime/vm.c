@@ -67,6 +67,7 @@ vm_thread *vm_thread_new(size_t stack_words)
 
 void vm_thread_free(vm_thread *t)
 {
+    rt_root_stack_free(&t->roots);
     munmap(t->stack, t->stack_words * sizeof(rt_value));
     munmap(t->ctl, (t->stack_words / 8) * sizeof(vm_ctl));
     free(t->uw);
@@ -331,7 +332,7 @@ static _Noreturn void stack_exhausted(vm_thread *T)
 {
     T->stack_limit = T->stack_hard_limit;
     T->ctl_limit = (T->stack_words / 8) - 16;
-    rt_storage_error("Control stack exhausted (no more space for function call frames).");
+    rt_storage_exhausted(RT_EXHAUSTED_STACK);
 }
 
 static void maybe_reset_limits(vm_thread *T)

@@ -122,7 +122,7 @@ typedef struct vm_thread {
     int wait_kind;
     struct vm_thread *next_all;
     bool bindings_swapped_out;
-    size_t suspend_depth;   /* C root stack depth when switched out */
+    rt_root_stack roots;    /* its C root stack while switched out (the heap holds the running one's) */
 } vm_thread;
 
 extern vm_thread *vm_current;
@@ -201,6 +201,7 @@ extern bool vm_script_mode;
     X(setf_fdefn, "%SETF-FDEFN", "KONS-SYSTEM") X(apply, "APPLY", "COMMON-LISP")         \
     X(signal_c_error, "%SIGNAL-C-ERROR", "KONS-SYSTEM")                                  \
     X(debugger_hook, "%INVOKE-DEBUGGER-HOOK", "KONS-SYSTEM")                             \
+    X(error, "ERROR", "COMMON-LISP")                                                     \
     X(kons_thread, "THREAD", "KONS") X(mutex, "MUTEX", "KONS")                          \
     X(plus, "+", "COMMON-LISP") X(minus, "-", "COMMON-LISP") X(lt, "<", "COMMON-LISP")   \
     X(gt, ">", "COMMON-LISP") X(le, "<=", "COMMON-LISP") X(ge, ">=", "COMMON-LISP")      \

@@ -488,6 +488,14 @@
                       (append initargs (list :format-control "~A" :format-arguments (list message)))
                       initargs)))))
 
+;;; The storage-conditions of running out of heap or stack, made now: when either runs
+;;; out, making a condition is what there may be no room for (the C side signals these
+;;; same objects each time).
+(%set-exhaustion-conditions
+ (make-condition 'storage-condition :%message "Heap exhausted (the limit is set by --heap-size).")
+ (make-condition 'storage-condition
+                 :%message "Control stack exhausted (no more space for function call frames)."))
+
 ;;; Macros that signal.
 (defmacro assert (test &optional places datum &rest args)
   (declare (ignore places))

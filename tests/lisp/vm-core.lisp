@@ -12,7 +12,14 @@
   (signals storage-condition (vm-forever 0))
   ;; the stack is usable again afterwards
   (is (= (vm-deep 100000) 100000))
-  (signals storage-condition (vm-forever 0)))
+  (signals storage-condition (vm-forever 0))
+  ;; the condition was made in advance (there may be no room to make one): the same
+  ;; object each time
+  (flet ((exhaust () (handler-case (vm-forever 0) (storage-condition (c) c))))
+    (let ((a (exhaust)) (b (exhaust)))
+      (is (typep a 'storage-condition))
+      (is (eq a b))
+      (is (search "Control stack exhausted" (princ-to-string a))))))
 
 (defun vm-callee (x) (* x 2))
 (defun vm-caller (x) (vm-callee x))

@@ -71,3 +71,58 @@
     (sleep 0.05)
     (setq *vm-eval-flag* t)
     (is (eq (kons:join-thread th) :ok))))
+
+;;; Threads inside C callbacks: MAPHASH is a C primitive that holds GC roots while it
+;;; calls its function. Each thread has its own root stack, so a thread spinning or
+;;; blocking in such a callback is switched like any other.
+(defvar *vm-callback-flag* nil)
+(deftest threads-preempt-inside-c-callback
+  (setq *vm-callback-flag* nil)
+  (let* ((table (let ((h (make-hash-table))) (setf (gethash :k h) 1) h))
+         (spinner (kons:make-thread
+                   (lambda ()
+                     (let ((n 0))
+                       (maphash (lambda (k v) (declare (ignore k v))
+                                  (loop until *vm-callback-flag* do (incf n)))
+                                table)
+                       :spun))))
+         (setter (kons:make-thread (lambda () (sleep 0.02) (setq *vm-callback-flag* t) :set))))
+    (is (eq (kons:join-thread setter) :set))
+    (is (eq (kons:join-thread spinner) :spun))))
+
+(deftest threads-block-inside-c-callback
+  (let* ((m (kons:make-mutex))
+         (table (let ((h (make-hash-table))) (setf (gethash :k h) 1) h))
+         (inside (kons:make-thread
+                  (lambda ()
+                    (let ((r nil))
+                      (maphash (lambda (k v) (declare (ignore k))
+                                 (kons:grab-mutex m)   ; blocks: main holds it
+                                 (setq r v)
+                                 (kons:release-mutex m))
+                               table)
+                      r)))))
+    (kons:grab-mutex m)
+    (sleep 0.02)
+    (kons:release-mutex m)
+    (is (eql (kons:join-thread inside) 1))))
+
+(deftest threads-gc-roots-in-interleaved-callbacks
+  ;; Two threads allocate inside callbacks while they are preempted back and forth: the
+  ;; values their C frames hold (MAPHASH's pair list) must survive every collection.
+  (let* ((table (let ((h (make-hash-table)))
+                  (dotimes (i 50) (setf (gethash i h) (list i (* i i))))
+                  h))
+         (work (lambda ()
+                 (let ((sum 0))
+                   (dotimes (round 20)
+                     (maphash (lambda (k v)
+                                (let ((junk (make-list 200 :initial-element k)))
+                                  (incf sum (+ (length junk) (second v)))))
+                              table))
+                   sum)))
+         (a (kons:make-thread work))
+         (b (kons:make-thread work))
+         (expected (* 20 (+ (* 50 200) (loop for i below 50 sum (* i i))))))
+    (is (= (kons:join-thread a) expected))
+    (is (= (kons:join-thread b) expected))))

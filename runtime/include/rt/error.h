@@ -29,7 +29,14 @@ _Noreturn void rt_error(const char *condition_type, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Any condition object, made by the caller. */
 _Noreturn void rt_error_condition(rt_value condition);
-/* Signals a storage-condition from the preallocated instance (safe when the heap is full). */
+/* Running out of heap (past --heap-size) or of Lisp stack. The storage-conditions for
+ * these are made once, when the library loads (SYS:%SET-EXHAUSTION-CONDITIONS), and
+ * signalled again each time: making a condition needs memory, which is what is short.
+ * The heap lends its reserve while the handlers and the debugger run. */
+enum rt_exhaustion { RT_EXHAUSTED_HEAP, RT_EXHAUSTED_STACK, RT_EXHAUSTION_KINDS };
+_Noreturn void rt_storage_exhausted(enum rt_exhaustion what);
+/* A fresh storage-condition for a request that cannot be met (an array or a number too
+ * large, a nesting limit): memory itself is not short, so the message says what. */
 _Noreturn void rt_storage_error(const char *what);
 
 /* Runs body(ctx); if a non-local exit passes through, runs cleanup(ctx) and continues the

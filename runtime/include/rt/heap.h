@@ -22,7 +22,8 @@
  *     Raw words (string characters, limbs, floats) may be written plainly under the same
  *     rule, or with rt_store_raw / rt_touch afterwards.
  *  3. Non-local exits (longjmp across C frames) restore the root stack depth saved at the
- *     catch point with rt_root_depth / rt_root_restore.
+ *     catch point with rt_root_depth / rt_root_restore. Depths are of the running
+ *     thread's own root stack (one per green thread, see rt_root_stack).
  *  4. Weak pointers are read with rt_weak_pointer_value (not rt_cell_of(wp)->payload):
  *     during incremental marking the read must shade the target.
  *  5. Old-space addresses never change; nursery objects move at every minor GC and
@@ -178,6 +179,19 @@ size_t rt_root_depth(void);
 void rt_root_restore(size_t depth);
 void rt_register_global(rt_value *slot);   /* a root for the life of the process */
 
+/* Root stacks. Each green thread has its own C stack, so it has its own root stack:
+ * the heap holds the running thread's (the one rt_root_push uses, scanned at every
+ * collection); a suspended thread's is kept by its owner, the thread module, which scans
+ * it from its root scanner. A fresh rt_root_stack is all zero. */
+typedef struct rt_root_stack {
+    rt_value **slots;
+    size_t n, cap;
+} rt_root_stack;
+/* Saves the running root stack into *save and makes *load the running one. */
+void rt_root_stack_switch(rt_root_stack *save, const rt_root_stack *load);
+void rt_root_stack_scan(const rt_root_stack *s, void (*visit)(rt_value *slot, void *ctx), void *ctx);
+void rt_root_stack_free(rt_root_stack *s);
+
 /* Extra root scanners (the VM's stacks, the thread table, ...): called at every
  * collection with a visitor that must be applied to every slot holding a value. */
 typedef void (*rt_slot_visitor)(rt_value *slot, void *ctx);
@@ -190,7 +204,7 @@ static inline void rt_root_frame_end_(rt_root_frame_ *f) { rt_root_restore(f->de
 #define RT_ROOTS1_(a) RT_ROOT_PUSH_ONE_(a)
 /* RT_ROOTS(a, b, ...): up to 6 variables, registered until the end of the scope. */
 #define RT_ROOTS(...)                                                                    \
-    rt_root_frame_ RT_CAT_(rt_rf_, __LINE__) __attribute__((cleanup(rt_root_frame_end_))) \
+    rt_root_frame_ RT_CAT_(rt_rf_, __LINE__) __attribute__((cleanup(rt_root_frame_end_), unused)) \
         = {rt_root_depth()};                                                             \
     RT_FOREACH_(RT_ROOT_PUSH_ONE_, __VA_ARGS__)
 #define RT_CAT2_(a, b) a##b
