@@ -77,6 +77,7 @@ typedef struct gc_heap {
     gc_vec weak_ptrs, weak_vecs;      /* marked weak objects found this cycle */
     /* minor collector */
     gc_vec promoted;                  /* promoted cells still to scan */
+    gc_vec minor_weak;                /* weak pointers and vectors met (minor_weak) */
     /* finalizers */
     gc_final *finals;
     size_t nfinals, cap_finals;

@@ -164,6 +164,7 @@ void rt_heap_fini(void)
     munmap(H.mstack, GC_MARK_STACK_ENTRIES * sizeof(gc_mentry));
     free(H.weak_ptrs.v);
     free(H.weak_vecs.v);
+    free(H.minor_weak.v);
     free(H.promoted.v);
     free(H.finals);
     free(H.pending);
@@ -796,7 +797,7 @@ static void evac_visit(rt_value *slot, void *ctx)
 /* The payload of an old (or just promoted) header cell is a rack pointer: a nursery
  * rack is copied to rack space and its boxed words evacuated; an old rack owned by a
  * cell that just moved gets its owner word updated. */
-static void evac_rack_of(uintptr_t cell)
+static void evac_rack_of(uintptr_t cell, bool weak)
 {
     uint64_t *cw = (uint64_t *)cell;
     uintptr_t r = cw[1];
@@ -824,9 +825,20 @@ static void evac_rack_of(uintptr_t cell)
     cw[1] = (uintptr_t)nr;
     gc_ckpt(cell);
     H.promoted_bytes += words * 8;
+    if (weak)
+        return;   /* a weak vector's pairs: minor_weak decides what they keep */
     uint64_t nb = rt_rack_nboxed(nr);
     for (uint64_t i = 0; i < nb; i++)
         evac(&nr->body[i]);
+}
+
+/* True for a nursery object no strong reference has copied out (yet). */
+static inline bool young_unreached(rt_value v)
+{
+    if (!rt_pointerp(v))
+        return false;
+    uintptr_t a = (uintptr_t)(v & RT_ADDR_MASK);
+    return gc_in_nursery(a) && ((uint64_t *)a)[0] != GC_FWD_HEADER;
 }
 
 /* Evacuates everything a cell refers to. */
@@ -845,10 +857,15 @@ static void scan_cell_minor(uintptr_t cell)
     case RT_PAYLOAD_RAW:
         return;
     case RT_PAYLOAD_VALUE:
-        evac((rt_value *)&w[1]);
+        if (wt == RT_WT_WEAK_POINTER && young_unreached((rt_value)w[1]))
+            gc_vec_push(&H.minor_weak, cell);   /* decided by minor_weak */
+        else
+            evac((rt_value *)&w[1]);
         return;
     case RT_PAYLOAD_RACK:
-        evac_rack_of(cell);
+        evac_rack_of(cell, wt == RT_WT_WEAK_VECTOR);
+        if (wt == RT_WT_WEAK_VECTOR)
+            gc_vec_push(&H.minor_weak, cell);
         return;
     }
 }
@@ -904,6 +921,107 @@ static void scan_rack_words(rt_value *from, rt_value *to)
         evac(p);
 }
 
+/* An old rack owned by a weak vector is not scanned as a rack: its owner goes on the
+ * minor_weak list instead (a weak vector's young keys and values do not survive by
+ * being in it). */
+static bool rack_of_weak_vector(rt_rack *r)
+{
+    uintptr_t o = (uintptr_t)r->owner;
+    if (!o || !(gc_in_cells(o) || gc_in_static(o)) || !gc_is_header(((uint64_t *)o)[0])
+        || rt_header_widetag(((uint64_t *)o)[0]) != RT_WT_WEAK_VECTOR || ((uint64_t *)o)[1] != (uintptr_t)r)
+        return false;
+    gc_vec_push(&H.minor_weak, o);
+    return true;
+}
+
+/* Drains the list of promoted cells: each is scanned (its young referents promoted in
+ * turn) and, during marking, blackened. */
+static void scan_promoted(void)
+{
+    while (H.promoted.n) {
+        uintptr_t c = H.promoted.v[--H.promoted.n];
+        scan_cell_minor(c);
+        if (H.phase == GC_MARK)
+            blacken_promoted(c);
+    }
+}
+
+/* Weak references in a minor GC. Weak pointers and weak vectors met while evacuating
+ * were listed rather than traced. Ephemerons first: a pair whose key (or, by its kind,
+ * value) was reached keeps the other half, which may reach further keys, so this runs to
+ * a fixpoint. Then every listed reference to a young object that was not reached is
+ * cleared (a weak pointer to unbound, a weak vector pair to tombstones counted in word 0,
+ * as the major collector does), and the rest are updated to the copies. Old objects are
+ * taken as alive: only a major cycle knows. */
+static void minor_weak(void)
+{
+    for (bool again = true; again;) {
+        again = false;
+        for (size_t i = 0; i < H.minor_weak.n; i++) {
+            uint64_t *w = (uint64_t *)H.minor_weak.v[i];
+            if (rt_header_widetag(w[0]) != RT_WT_WEAK_VECTOR || !w[1])
+                continue;
+            rt_rack *r = (rt_rack *)(uintptr_t)w[1];
+            unsigned kind = (unsigned)(rt_header_info(w[0]) & 7);
+            size_t n = (rt_rack_nboxed(r) - 1) / 2;
+            for (size_t j = 0; j < n; j++) {
+                rt_value *kp = &r->body[1 + 2 * j], *vp = &r->body[2 + 2 * j];
+                bool ak = !young_unreached(*kp), av = !young_unreached(*vp);
+                if (ak == av)
+                    continue;
+                if (ak && (kind == RT_WEAK_KEY || kind == RT_WEAK_KEY_OR_VALUE)) {
+                    evac(vp);
+                    again = true;
+                } else if (av && (kind == RT_WEAK_VALUE || kind == RT_WEAK_KEY_OR_VALUE)) {
+                    evac(kp);
+                    again = true;
+                }
+            }
+        }
+        scan_promoted();   /* may list more weak objects */
+    }
+    for (size_t i = 0; i < H.minor_weak.n; i++) {
+        uintptr_t c = H.minor_weak.v[i];
+        uint64_t *w = (uint64_t *)c;
+        if (rt_header_widetag(w[0]) == RT_WT_WEAK_POINTER) {
+            if (young_unreached((rt_value)w[1]))
+                w[1] = RT_UNBOUND;
+            else
+                evac((rt_value *)&w[1]);
+            gc_ckpt(c);
+            continue;
+        }
+        if (!w[1])
+            continue;
+        rt_rack *r = (rt_rack *)(uintptr_t)w[1];
+        unsigned kind = (unsigned)(rt_header_info(w[0]) & 7);
+        size_t n = (rt_rack_nboxed(r) - 1) / 2;
+        int64_t cleared = 0;
+        for (size_t j = 0; j < n; j++) {
+            rt_value *kp = &r->body[1 + 2 * j], *vp = &r->body[2 + 2 * j];
+            bool ak = !young_unreached(*kp), av = !young_unreached(*vp), dead;
+            switch (kind) {
+            case RT_WEAK_KEY: dead = !ak; break;
+            case RT_WEAK_VALUE: dead = !av; break;
+            case RT_WEAK_KEY_AND_VALUE: dead = !ak || !av; break;
+            default: dead = !ak && !av; break;
+            }
+            if (dead) {
+                *kp = *vp = RT_TOMBSTONE;
+                cleared++;
+            } else {
+                evac(kp);   /* both reached or old: only updated, nothing copied */
+                evac(vp);
+            }
+        }
+        if (cleared && rt_fixnump(r->body[0]))
+            r->body[0] = rt_fixnum(rt_fixnum_value(r->body[0]) + cleared);
+        for (uintptr_t p = (uintptr_t)r & ~(GC_PAGE - 1); p < (uintptr_t)r + rt_rack_size(r) * 8; p += GC_PAGE)
+            gc_ckpt(p);
+    }
+    H.minor_weak.n = 0;
+}
+
 /* A remembered rack page: the racks on it are found from the page table. */
 static void scan_rack_page(uintptr_t page)
 {
@@ -914,7 +1032,7 @@ static void scan_rack_page(uintptr_t page)
         uint32_t sz = gc_class_bytes[GC_PT_ARG(e)];
         for (uintptr_t a = page; a + sz <= page + GC_PAGE; a += sz) {
             rt_rack *r = (rt_rack *)a;
-            if ((r->header & RT_TAG_MASK) != RT_TAG_RACKHDR)
+            if ((r->header & RT_TAG_MASK) != RT_TAG_RACKHDR || rack_of_weak_vector(r))
                 continue;
             scan_rack_words(r->body, r->body + rt_rack_nboxed(r));
         }
@@ -924,6 +1042,8 @@ static void scan_rack_page(uintptr_t page)
     case GC_PT_LARGE_TAIL: {
         uintptr_t head = page - (GC_PT_KIND(e) == GC_PT_LARGE_TAIL ? GC_PT_ARG(e) * GC_PAGE : 0);
         rt_rack *r = (rt_rack *)head;
+        if (rack_of_weak_vector(r))
+            break;
         rt_value *lo = r->body, *hi = r->body + rt_rack_nboxed(r);
         rt_value *plo = (rt_value *)page, *phi = (rt_value *)(page + GC_PAGE);
         if (lo < plo)
@@ -976,12 +1096,8 @@ void gc_minor(void)
         scan_cell_minor(c);
     scan_remembered(GC_CELLS_START, H.cells_top, scan_cell_page);
     scan_remembered(GC_RACKS_START, H.racks_top, scan_rack_page);
-    while (H.promoted.n) {
-        uintptr_t c = H.promoted.v[--H.promoted.n];
-        scan_cell_minor(c);
-        if (H.phase == GC_MARK)
-            blacken_promoted(c);
-    }
+    scan_promoted();
+    minor_weak();
     H.promoting = false;
     gc_minor_finalizers();
     if (H.verify || H.torture_n)
