@@ -792,7 +792,40 @@ static rt_value p_disassemble(rt_value *a, size_t n)
     return RT_NIL;
 }
 
+/* (KONS:GC &key full): a minor collection, or with :FULL T a complete one (the major
+ * cycle finished at once). As SB-EXT:GC. */
+static rt_value p_gc(rt_value *a, size_t n)
+{
+    bool full = false;
+    if (n % 2)
+        rt_error("PROGRAM-ERROR", "odd number of keyword arguments to KONS:GC");
+    for (size_t i = 0; i < n; i += 2) {
+        if (a[i] != rt_intern_c("FULL", "KEYWORD"))
+            rt_error("PROGRAM-ERROR", "unknown keyword argument to KONS:GC (only :FULL)");
+        full = !rt_null(a[i + 1]);
+    }
+    if (full)
+        rt_gc_full();
+    else
+        rt_gc_minor();
+    return RT_NIL;
+}
+
+/* (KONS:POSIX-GETENV name): the environment variable's value, or NIL. */
+static rt_value p_posix_getenv(rt_value *a, size_t n)
+{
+    (void)n;
+    if (!rt_stringp(a[0]))
+        rt_type_error(a[0], "string");
+    char *name = rt_string_to_utf8(a[0], NULL);
+    const char *v = getenv(name);
+    free(name);
+    return v ? rt_string_from_cstr(v) : RT_NIL;
+}
+
 const rt_prim_def rt_vm_prims[] = {
+    {"KONS", "GC", p_gc, 0, 2},
+    {"KONS", "POSIX-GETENV", p_posix_getenv, 1, 1},
     {"KONS-SYSTEM", "%DISASSEMBLE", p_disassemble, 1, 1},
     {"COMMON-LISP", "GET-INTERNAL-REAL-TIME", p_get_internal_real_time, 0, 0},
     {"COMMON-LISP", "GET-INTERNAL-RUN-TIME", p_get_internal_run_time, 0, 0},
