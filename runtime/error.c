@@ -84,6 +84,16 @@ _Noreturn void rt_error(const char *condition_type, const char *fmt, ...)
     signal_c(condition_type, buf, RT_NIL);
 }
 
+/* Limits for data printed into C-made messages (unless tighter ones are in effect). */
+#define MESSAGE_PRINT_LENGTH 100
+#define MESSAGE_PRINT_LEVEL 10
+
+static bool limited(rt_value sym, int64_t limit)
+{
+    rt_value v = rt_symbol_value(sym);
+    return rt_fixnump(v) && rt_fixnum_value(v) >= 0 && rt_fixnum_value(v) <= limit;
+}
+
 /* A printed representation for messages: PRIN1-TO-STRING when it exists. */
 static char *describe_value(rt_value v)
 {
@@ -93,7 +103,18 @@ static char *describe_value(rt_value v)
         rt_register_global(&prin1_to_string);
     }
     if (vm_current && signal_depth < 2 && lisp_fbound(prin1_to_string)) {
+        /* A message is text for a person: a datum of a million elements must not make a
+         * message of megabytes (the fuzzer's #719340(...) took seconds to report). The
+         * condition keeps the datum itself for whoever wants all of it. */
+        size_t depth = vm_bind_depth();
+        RT_ROOTS(v);
+        vm_bind_special(rt_sym_print_readably, RT_NIL);
+        if (!limited(rt_sym_print_length, MESSAGE_PRINT_LENGTH))
+            vm_bind_special(rt_sym_print_length, rt_fixnum(MESSAGE_PRINT_LENGTH));
+        if (!limited(rt_sym_print_level, MESSAGE_PRINT_LEVEL))
+            vm_bind_special(rt_sym_print_level, rt_fixnum(MESSAGE_PRINT_LEVEL));
         rt_value s = rt_funcall(prin1_to_string, 1, &v);
+        vm_unbind_to(vm_current, depth);
         if (rt_stringp(s))
             return rt_string_to_utf8(s, NULL);
     }

@@ -159,3 +159,14 @@
 (deftest break-on-signals-and-hooks
   (is (null *break-on-signals*))
   (is (eq (let ((*break-on-signals* 'warning)) (handler-case (signal 'my-note) (my-note () :ok))) :ok)))
+
+(deftest error-message-of-huge-datum-is-bounded
+  ;; the message the runtime makes in C (what is shown when the condition system cannot
+  ;; report) prints the datum with *print-length*/*print-level* limits; the condition
+  ;; still holds the whole datum, and its report prints it as SBCL does
+  (let* ((big (make-list 100000 :initial-element :a))
+         (c (handler-case (symbol-name big) (type-error (c) c)))
+         (text (kons-system::%condition-slot c 'kons-system::%message)))
+    (is (< (length text) 2000))
+    (is (search "..." text))
+    (is (eq (type-error-datum c) big))))
