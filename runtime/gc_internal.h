@@ -134,6 +134,45 @@ static inline bool gc_marked(uintptr_t cell)
     size_t i = gc_bit_index(cell);
     return (gc_H.mark_bits[i >> 6] >> (i & 63)) & 1;
 }
+/* Weak vectors, for both collectors. A weak vector cell's rack holds the count of pairs
+ * the GC cleared (word 0) and then key/value pairs; its header info the number of pairs
+ * and (low 3 bits) the kind. */
+static inline rt_value *gc_weak_body(uintptr_t cell)
+{
+    rt_rack *r = (rt_rack *)(uintptr_t)((uint64_t *)cell)[1];
+    return r ? r->body : NULL;
+}
+static inline unsigned gc_weak_kind(uintptr_t cell) { return (unsigned)(rt_header_info(((uint64_t *)cell)[0]) & 7); }
+static inline size_t gc_weak_npairs(uintptr_t cell)
+{
+    rt_rack *r = (rt_rack *)(uintptr_t)((uint64_t *)cell)[1];
+    size_t n = (size_t)(rt_header_info(((uint64_t *)cell)[0]) >> 3);
+    size_t cap = r ? (rt_rack_nboxed(r) - 1) / 2 : 0;   /* never trust info beyond the rack */
+    return n < cap ? n : cap;
+}
+/* Whether a pair of `kind` dies, given which of its halves are alive otherwise. */
+static inline bool gc_weak_pair_dead(unsigned kind, bool key_alive, bool value_alive)
+{
+    switch (kind) {
+    case RT_WEAK_KEY: return !key_alive;
+    case RT_WEAK_VALUE: return !value_alive;
+    case RT_WEAK_KEY_AND_VALUE: return !key_alive || !value_alive;
+    default: return !key_alive && !value_alive;   /* RT_WEAK_KEY_OR_VALUE */
+    }
+}
+/* The ephemeron rule: which half a pair of `kind` keeps alive because the other half is
+ * alive: 'v' (the value), 'k' (the key) or 0. */
+static inline char gc_weak_pair_keeps(unsigned kind, bool key_alive, bool value_alive)
+{
+    if (key_alive == value_alive)
+        return 0;
+    if (key_alive && (kind == RT_WEAK_KEY || kind == RT_WEAK_KEY_OR_VALUE))
+        return 'v';
+    if (value_alive && (kind == RT_WEAK_VALUE || kind == RT_WEAK_KEY_OR_VALUE))
+        return 'k';
+    return 0;
+}
+
 static inline void gc_set_mark(uintptr_t cell)
 {
     size_t i = gc_bit_index(cell);

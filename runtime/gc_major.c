@@ -149,39 +149,20 @@ static inline bool alive(rt_value v)
     return !(a >= GC_CELLS_START && a < H.cells_top) || gc_marked(a);
 }
 
-static rt_value *weak_body(uintptr_t cell)
-{
-    rt_rack *r = (rt_rack *)(uintptr_t)((uint64_t *)cell)[1];
-    return r ? r->body : NULL;
-}
-
-static size_t weak_npairs(uintptr_t cell)
-{
-    rt_rack *r = (rt_rack *)(uintptr_t)((uint64_t *)cell)[1];
-    size_t n = (size_t)(rt_header_info(((uint64_t *)cell)[0]) >> 3);
-    size_t cap = r ? (rt_rack_nboxed(r) - 1) / 2 : 0;   /* never trust info beyond the rack */
-    return n < cap ? n : cap;
-}
-
 /* One pass of ephemeron propagation; true when it shaded something. */
 static bool propagate_weak_vectors(void)
 {
     bool changed = false;
     for (size_t i = 0; i < H.weak_vecs.n; i++) {
         uintptr_t c = H.weak_vecs.v[i];
-        rt_value *b = weak_body(c);
-        unsigned kind = (unsigned)(rt_header_info(((uint64_t *)c)[0]) & 7);
-        size_t n = weak_npairs(c);
+        rt_value *b = gc_weak_body(c);
+        unsigned kind = gc_weak_kind(c);
+        size_t n = gc_weak_npairs(c);
         for (size_t j = 0; b && j < n; j++) {
             rt_value k = b[1 + 2 * j], v = b[2 + 2 * j];
-            bool ak = alive(k), av = alive(v);
-            if (ak == av)
-                continue;
-            if ((kind == RT_WEAK_KEY && ak) || (kind == RT_WEAK_KEY_OR_VALUE && ak)) {
-                gc_shade(v);
-                changed = true;
-            } else if ((kind == RT_WEAK_VALUE && av) || (kind == RT_WEAK_KEY_OR_VALUE && av)) {
-                gc_shade(k);
+            char keep = gc_weak_pair_keeps(kind, alive(k), alive(v));
+            if (keep) {
+                gc_shade(keep == 'v' ? v : k);
                 changed = true;
             }
         }
@@ -193,20 +174,13 @@ static void clear_weak(void)
 {
     for (size_t i = 0; i < H.weak_vecs.n; i++) {
         uintptr_t c = H.weak_vecs.v[i];
-        rt_value *b = weak_body(c);
-        unsigned kind = (unsigned)(rt_header_info(((uint64_t *)c)[0]) & 7);
-        size_t n = weak_npairs(c);
+        rt_value *b = gc_weak_body(c);
+        unsigned kind = gc_weak_kind(c);
+        size_t n = gc_weak_npairs(c);
         int64_t cleared = 0;
         for (size_t j = 0; b && j < n; j++) {
             rt_value *kp = &b[1 + 2 * j], *vp = &b[2 + 2 * j];
-            bool ak = alive(*kp), av = alive(*vp), dead;
-            switch (kind) {
-            case RT_WEAK_KEY: dead = !ak; break;
-            case RT_WEAK_VALUE: dead = !av; break;
-            case RT_WEAK_KEY_AND_VALUE: dead = !ak || !av; break;
-            default: dead = !ak && !av; break;
-            }
-            if (dead) {
+            if (gc_weak_pair_dead(kind, alive(*kp), alive(*vp))) {
                 *kp = *vp = RT_TOMBSTONE;
                 gc_ckpt((uintptr_t)kp);
                 gc_ckpt((uintptr_t)vp);

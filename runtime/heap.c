@@ -958,22 +958,17 @@ static void minor_weak(void)
     for (bool again = true; again;) {
         again = false;
         for (size_t i = 0; i < H.minor_weak.n; i++) {
-            uint64_t *w = (uint64_t *)H.minor_weak.v[i];
-            if (rt_header_widetag(w[0]) != RT_WT_WEAK_VECTOR || !w[1])
+            uintptr_t c = H.minor_weak.v[i];
+            rt_value *b = gc_weak_body(c);
+            if (rt_header_widetag(((uint64_t *)c)[0]) != RT_WT_WEAK_VECTOR || !b)
                 continue;
-            rt_rack *r = (rt_rack *)(uintptr_t)w[1];
-            unsigned kind = (unsigned)(rt_header_info(w[0]) & 7);
-            size_t n = (rt_rack_nboxed(r) - 1) / 2;
+            unsigned kind = gc_weak_kind(c);
+            size_t n = gc_weak_npairs(c);
             for (size_t j = 0; j < n; j++) {
-                rt_value *kp = &r->body[1 + 2 * j], *vp = &r->body[2 + 2 * j];
-                bool ak = !young_unreached(*kp), av = !young_unreached(*vp);
-                if (ak == av)
-                    continue;
-                if (ak && (kind == RT_WEAK_KEY || kind == RT_WEAK_KEY_OR_VALUE)) {
-                    evac(vp);
-                    again = true;
-                } else if (av && (kind == RT_WEAK_VALUE || kind == RT_WEAK_KEY_OR_VALUE)) {
-                    evac(kp);
+                rt_value *kp = &b[1 + 2 * j], *vp = &b[2 + 2 * j];
+                char keep = gc_weak_pair_keeps(kind, !young_unreached(*kp), !young_unreached(*vp));
+                if (keep) {
+                    evac(keep == 'v' ? vp : kp);
                     again = true;
                 }
             }
@@ -991,22 +986,15 @@ static void minor_weak(void)
             gc_ckpt(c);
             continue;
         }
-        if (!w[1])
+        rt_value *b = gc_weak_body(c);
+        if (!b)
             continue;
-        rt_rack *r = (rt_rack *)(uintptr_t)w[1];
-        unsigned kind = (unsigned)(rt_header_info(w[0]) & 7);
-        size_t n = (rt_rack_nboxed(r) - 1) / 2;
+        unsigned kind = gc_weak_kind(c);
+        size_t n = gc_weak_npairs(c);
         int64_t cleared = 0;
         for (size_t j = 0; j < n; j++) {
-            rt_value *kp = &r->body[1 + 2 * j], *vp = &r->body[2 + 2 * j];
-            bool ak = !young_unreached(*kp), av = !young_unreached(*vp), dead;
-            switch (kind) {
-            case RT_WEAK_KEY: dead = !ak; break;
-            case RT_WEAK_VALUE: dead = !av; break;
-            case RT_WEAK_KEY_AND_VALUE: dead = !ak || !av; break;
-            default: dead = !ak && !av; break;
-            }
-            if (dead) {
+            rt_value *kp = &b[1 + 2 * j], *vp = &b[2 + 2 * j];
+            if (gc_weak_pair_dead(kind, !young_unreached(*kp), !young_unreached(*vp))) {
                 *kp = *vp = RT_TOMBSTONE;
                 cleared++;
             } else {
@@ -1014,8 +1002,9 @@ static void minor_weak(void)
                 evac(vp);
             }
         }
-        if (cleared && rt_fixnump(r->body[0]))
-            r->body[0] = rt_fixnum(rt_fixnum_value(r->body[0]) + cleared);
+        if (cleared && rt_fixnump(b[0]))
+            b[0] = rt_fixnum(rt_fixnum_value(b[0]) + cleared);
+        rt_rack *r = (rt_rack *)(uintptr_t)w[1];
         for (uintptr_t p = (uintptr_t)r & ~(GC_PAGE - 1); p < (uintptr_t)r + rt_rack_size(r) * 8; p += GC_PAGE)
             gc_ckpt(p);
     }
