@@ -1142,9 +1142,12 @@ static int inline_op(rt_value head, size_t n)
         if (rt_eq(head, vm_s_cdr)) return OP_CDR;
         if (rt_eq(head, vm_s_not_) || rt_eq(head, vm_s_null)) return OP_NOT;
         if (rt_eq(head, vm_s_consp)) return OP_CONSP;
+        if (rt_eq(head, vm_s_atom)) return OP_ATOM;
     }
     if (rt_eq(head, vm_s_values) && n < 256)
         return OP_VALUES;
+    if (rt_eq(head, vm_s_list) && n < 256)
+        return OP_LIST;
     return -1;
 }
 
@@ -1745,6 +1748,11 @@ static bool cg(fs *s, node *n, enum mode m)
             cg_call_args(s, n);
             emit(s, OP_VALUES, (uint32_t)n->nargs, -n->nargs + 1);
             return finish(s, m, true);
+        }
+        if (n->op == OP_LIST) {
+            cg_call_args(s, n);
+            emit(s, OP_LIST, (uint32_t)n->nargs, -n->nargs + 1);
+            return finish(s, m, false);
         }
         cg_call_args(s, n);
         if (n->op == OP_AREF || n->op == OP_AREF2 || n->op == OP_ASET || n->op == OP_ASET2 || n->op == OP_CHAR)

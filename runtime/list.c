@@ -10,6 +10,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+/* Lists of up to this many elements are made with one nursery bump when there is room. */
+#define RT_LIST_ONE_BUMP_MAX 4096
+
 rt_value rt_list(size_t n, ...)
 {
     rt_value tmp[16];
@@ -29,7 +32,24 @@ rt_value rt_list(size_t n, ...)
 
 rt_value rt_list_from_array(size_t n, const rt_value *v)
 {
-    /* Roots each element while the list is built from the end. */
+    if (n == 0)
+        return RT_NIL;
+    /* When the nursery has room for all n conses, take them at once: no collection can
+     * come between, so the elements need no rooting (the common case, and what LIST
+     * compiles to). */
+    uintptr_t p = rt_nursery_top_;
+    if (n <= RT_LIST_ONE_BUMP_MAX && p + 16 * n <= rt_nursery_limit_) {
+        rt_nursery_top_ = p + 16 * n;
+        rt_cons_cell *c = (rt_cons_cell *)p;
+        for (size_t i = 0; i + 1 < n; i++) {
+            c[i].car = v[i];
+            c[i].cdr = (rt_value)(uintptr_t)&c[i + 1] | RT_TAG_CONS;
+        }
+        c[n - 1].car = v[n - 1];
+        c[n - 1].cdr = RT_NIL;
+        return (rt_value)p | RT_TAG_CONS;
+    }
+    /* Otherwise each element is rooted while the list is built from the end. */
     rt_value result = RT_NIL;
     RT_ROOTS(result);
     size_t depth = rt_root_depth();

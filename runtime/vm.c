@@ -494,7 +494,6 @@ void rt_protect(void (*body)(void *), void (*cleanup)(void *), void *ctx)
  * (the bytecode then runs their init forms), and NIL in the remaining locals. */
 static void parse_args(vm_thread *T, rt_value fn, rt_value *fp, size_t nargs, rt_value desc, size_t nlocals)
 {
-    RT_ROOTS(fn, desc);
     rt_value *d = rt_body(desc);
     size_t nreq = (size_t)rt_fixnum_value(d[0]), nopt = (size_t)rt_fixnum_value(d[1]);
     bool restp = !rt_null(d[2]), keyp = !rt_null(d[3]), allow = !rt_null(d[4]);
@@ -516,12 +515,15 @@ static void parse_args(vm_thread *T, rt_value fn, rt_value *fp, size_t nargs, rt
         fp[i] = RT_NO_VALUE;
     size_t slot = nfixed;
     if (restp) {
+        /* The only allocation here (desc is read again below; fn is not used after the
+         * argument count check). The extra arguments are on the scanned stack. */
         rt_value list = RT_NIL;
-        RT_ROOTS(list);
-        for (size_t i = nextra; i-- > 0;)
-            list = rt_cons(extra[i], list);
-        fp = T->ctl[T->nctl - 1].fp;
-        extra = fp + top;
+        if (nextra) {
+            RT_ROOTS(desc);
+            list = rt_list_from_array(nextra, extra);
+            fp = T->ctl[T->nctl - 1].fp;
+            extra = fp + top;
+        }
         fp[slot++] = list;
     }
     if (keyp) {
@@ -1486,6 +1488,18 @@ L_NOT:
 L_CONSP:
     sp[-1] = rt_bool(rt_consp(sp[-1]));
     NEXT;
+L_ATOM:
+    sp[-1] = rt_bool(!rt_consp(sp[-1]));
+    NEXT;
+L_LIST: {
+    size_t n = VM_A(w);
+    SAVE();
+    r = rt_list_from_array(n, sp - n);   /* the arguments are on the (scanned) stack */
+    RELOAD();
+    sp -= n;
+    *sp++ = r;
+    NEXT;
+}
 L_SVREF:
     a = sp[-2];
     b = sp[-1];

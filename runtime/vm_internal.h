@@ -26,7 +26,7 @@
     X(MVSAVE) X(MVRESTORE) X(MVPUSH) X(MVBIND)                                           \
     X(ENTER) X(ENTERG) X(OPTINIT) X(SUPPLIEDP) X(CLOSURE)                                \
     X(ADD) X(SUB) X(LT) X(GT) X(LE) X(GE) X(NUMEQ) X(ADD1) X(SUB1)                       \
-    X(EQ) X(CAR) X(CDR) X(CONS) X(NOT) X(CONSP) X(SVREF)                                 \
+    X(EQ) X(CAR) X(CDR) X(CONS) X(NOT) X(CONSP) X(ATOM) X(LIST) X(SVREF)                                 \
     X(JNLT) X(JNGT) X(JNLE) X(JNGE) X(JNNUMEQ) X(JNEQ) X(JEQ)                            \
     X(JLT) X(JGT) X(JLE) X(JGE) X(JNUMEQ) X(ADDI) X(SUBI) X(LREF2) X(LCAR) X(LCDR) X(APPLY) X(TAPPLY) X(JFL) X(JTL) X(JNEQK) X(JEQK) X(RETL) X(AREF) X(AREF2) X(ASET) X(ASET2) X(CHAR) X(RPLACA) X(RPLACD) X(JTK)                            \
     X(BLOCKPUSH) X(UWPOP) X(RETNL) X(TAGPUSH) X(GONL) X(CATCHPUSH) X(THROW)              \
@@ -210,6 +210,7 @@ extern bool vm_script_mode;
     X(car, "CAR", "COMMON-LISP") X(cdr, "CDR", "COMMON-LISP")                            \
     X(cons, "CONS", "COMMON-LISP") X(not_, "NOT", "COMMON-LISP")                         \
     X(null, "NULL", "COMMON-LISP") X(consp, "CONSP", "COMMON-LISP")                      \
+    X(atom, "ATOM", "COMMON-LISP") X(list, "LIST", "COMMON-LISP")                        \
     X(svref, "SVREF", "COMMON-LISP") X(funcall, "FUNCALL", "COMMON-LISP")                \
     X(ignore, "IGNORE", "COMMON-LISP") X(ignorable, "IGNORABLE", "COMMON-LISP")          \
     X(kw_macro, "MACRO", "KEYWORD") X(kw_smacro, "SYMBOL-MACRO", "KEYWORD")              \

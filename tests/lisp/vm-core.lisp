@@ -158,3 +158,23 @@
   (signals division-by-zero (/ 1 0))
   (signals error (svref (vector 1 2) 5))
   (signals control-error (funcall (block b (lambda () (return-from b 1))))))
+
+;;; LIST and ATOM are compiled inline (LIST takes all its conses in one nursery bump when
+;;; there is room, and roots its arguments on the stack when a collection comes first).
+(defmacro vm-list-of-n (n) `(list ,@(loop for i below n collect i)))
+(deftest inline-list-and-atom
+  (is (null (list)))
+  (is (equal (list 1 (+ 1 1) 'three "four") '(1 2 three "four")))
+  (is (equal (vm-list-of-n 255) (loop for i below 255 collect i)))
+  (is (equal (vm-list-of-n 300) (loop for i below 300 collect i)))   ; past the inline limit
+  (is (equal (apply #'list 1 2 '(3 4)) '(1 2 3 4)))
+  (is (equal (funcall #'list) nil))
+  (is (eq (atom 'a) t))
+  (is (eq (atom nil) t))
+  (is (eq (atom (list 1)) nil))
+  (is (equal (mapcar #'atom (list 1 '(2) "3" nil)) '(t nil t t)))
+  ;; many lists in a row, so that collections come between an argument and its list
+  (let ((all (loop for i below 20000 collect (list i (list (* 2 i)) (make-array 3 :initial-element i)))))
+    (is (= (length all) 20000))
+    (is (loop for (i (j) v) in all for k from 0
+              always (and (= i k) (= j (* 2 k)) (= (aref v 2) k))))))
