@@ -14,18 +14,7 @@
 
 /* ---- Data vectors ---------------------------------------------------------------- */
 
-static bool data_widetag_p(unsigned wt)
-{
-    return wt == RT_WT_SIMPLE_VECTOR || wt == RT_WT_STRING || wt == RT_WT_BASE_STRING ||
-           wt == RT_WT_BIT_VECTOR || (wt >= RT_WT_VECTOR_U8 && wt <= RT_WT_VECTOR_F64);
-}
-
-bool rt_simple_array_data_p(rt_value v) { return rt_objectp(v) && data_widetag_p(rt_widetag(v)); }
-bool rt_arrayp(rt_value v) { return rt_simple_array_data_p(v) || rt_widetagp(v, RT_WT_ARRAY); }
-bool rt_vectorp(rt_value v)
-{
-    return rt_simple_array_data_p(v) || (rt_widetagp(v, RT_WT_ARRAY) && rt_info(v) == 1);
-}
+/* rt_simple_array_data_p, rt_arrayp and rt_vectorp are inline in rt/object.h. */
 
 /* Bits per element of a raw data vector. */
 static unsigned elt_bits(unsigned wt)

@@ -624,8 +624,16 @@ rt_value rt_apply_list(rt_value fn, rt_value args)
 
 #define CTL_TOP(T) (&(T)->ctl[(T)->nctl - 1])
 
+/* No SLP vectorisation in the loop: gcc would load an instruction's two operands, just
+ * pushed by two 8-byte stores, with one 16-byte load, which cannot be forwarded from the
+ * stores and stalls (measured: a tenth of deriv's time sat on CONS's operand load). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VM_LOOP_ATTRS __attribute__((noinline, optimize("no-tree-slp-vectorize")))
+#else
+#define VM_LOOP_ATTRS __attribute__((noinline))
+#endif
 static rt_value vm_loop(vm_thread *T, vm_run_t *runp, int jc, rt_value fnv, size_t nargs_in)
-    __attribute__((noinline));
+    VM_LOOP_ATTRS;
 
 /* Enters Lisp from C: one level. The jmp_buf is set here and the interpreter loop runs in
  * vm_loop, called afresh after every longjmp, so no register variable of the loop is live

@@ -229,9 +229,20 @@ rt_value rt_memq(rt_value x, rt_value list);
  * fixnum per dimension. */
 enum rt_array_slot { RT_ARR_DATA = 0, RT_ARR_FILL, RT_ARR_OFFSET, RT_ARR_FLAGS, RT_ARR_DIMS };
 enum { RT_ARRF_ADJUSTABLE = 1, RT_ARRF_DISPLACED = 2 };
-bool rt_vectorp(rt_value v);           /* any one-dimensional array */
-bool rt_arrayp(rt_value v);
-bool rt_simple_array_data_p(rt_value v);   /* a simple vector of any element type */
+/* A simple vector of any element type: the data widetags are contiguous in value.h. */
+static inline bool rt_simple_array_data_p(rt_value v)
+{
+    if (!rt_objectp(v))
+        return false;
+    unsigned wt = rt_widetag(v);
+    return wt >= RT_WT_SIMPLE_VECTOR && wt <= RT_WT_VECTOR_F64;
+}
+static inline bool rt_arrayp(rt_value v) { return rt_simple_array_data_p(v) || rt_widetagp(v, RT_WT_ARRAY); }
+/* Any one-dimensional array. */
+static inline bool rt_vectorp(rt_value v)
+{
+    return rt_simple_array_data_p(v) || (rt_widetagp(v, RT_WT_ARRAY) && rt_info(v) == 1);
+}
 size_t rt_seq_length(rt_value v);      /* lists and vectors (fill pointer respected) */
 rt_value rt_vector_ref(rt_value v, size_t i);     /* any vector, no bounds check beyond the C one */
 void rt_vector_set(rt_value v, size_t i, rt_value x);

@@ -213,6 +213,8 @@ enum rt_widetag {
                             * holds a value that fits a fixnum (rt/number.h normalises). */
     RT_WT_RATIO,           /* rack: numerator, denominator */
     RT_WT_COMPLEX,         /* rack: real, imaginary */
+    /* The data vectors, SIMPLE_VECTOR to VECTOR_F64, stay contiguous: rt_simple_array_data_p
+     * tests the range. */
     RT_WT_SIMPLE_VECTOR,   /* rack of values; info = length */
     RT_WT_STRING,          /* rack of uint32 code points; info = length */
     RT_WT_BASE_STRING,     /* rack of uint8 (Latin-1); info = length */
