@@ -60,6 +60,21 @@ check("script error exits 1 with condition and backtrace",
       f"rc={rc} out={out!r} err={err[:400]!r}")
 os.unlink(path)
 
+# Bad input in a script: a clear reader error on stderr and exit 1, never a crash, and
+# the forms before it have run
+for name, text, message in [
+        ("unbalanced parentheses", b'(print 1)\n(print (+ 1 2)\n', "unbalanced parentheses"),
+        ("unknown # syntax", b'(print 1)\n(print #q1)\n', "no dispatch function defined for #\\q"),
+        ("invalid UTF-8", b'(print 1)\n(print "a\xff\xfeb")\n', "invalid UTF-8"),
+        ("a huge number", b'(print 1)\n(print 1e999999999999)\n', "READER-ERROR")]:
+    f = tempfile.NamedTemporaryFile("wb", suffix=".lisp", delete=False)
+    f.write(text)
+    f.close()
+    rc, out, err = run(["--script", f.name])
+    check(f"script with {name}: reader error, exit 1",
+          rc == 1 and out.strip() == "1" and message in err, f"rc={rc} out={out!r} err={err[:300]!r}")
+    os.unlink(f.name)
+
 # --eval and --load run in order; --quit ends before the REPL
 path = script('(setq *x* (* *x* 10))\n')
 rc, out, err = run(["--eval", "(defvar *x* 4)", "--load", path, "--eval", "(print (+ *x* 2))", "--quit"])
