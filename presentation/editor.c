@@ -10,6 +10,7 @@
 
 #include <xkbcommon/xkbcommon-keysyms.h>
 
+#include "drv/utf8.h"
 #include "pr/editor.h"
 
 #define OBJ_BIT 0x80000000u
@@ -138,36 +139,14 @@ static void delete_selection(pr_editor *e)
         delete_range(e, a, b);
 }
 
-/* Decodes UTF-8; returns the length or 0 when malformed. */
-static size_t decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t len = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    uint32_t c = s[0] & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
 
 int pr_editor_insert_text(pr_editor *e, const char *utf8, size_t len)
 {
     const unsigned char *s = (const unsigned char *)utf8;
     size_t count = 0;
     for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t l = decode(s + i, len - i, &cp);
+        uint32_t cp = 0;
+        size_t l = drv_utf8_next(s + i, len - i, &cp);
         if (l == 0 || (cp < 0x20 && cp != '\t') || cp == 0x7f)
             return -EINVAL;
         i += l;
@@ -180,8 +159,8 @@ int pr_editor_insert_text(pr_editor *e, const char *utf8, size_t len)
             (e->n - e->cursor) * sizeof *e->cells);
     size_t k = e->cursor;
     for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        i += decode(s + i, len - i, &cp);
+        uint32_t cp = 0;
+        i += drv_utf8_next(s + i, len - i, &cp);
         e->cells[k++] = cp;
     }
     e->n += count;

@@ -179,43 +179,29 @@ static rt_value p_set_cdr(rt_value *a, size_t n)
     return a[1];
 }
 static rt_value p_list(rt_value *a, size_t n) { return rt_list_from_array(n, a); }
-static rt_value p_list_star(rt_value *a, size_t n)
+/* r = a[n-1], then r = op(a[i], r) for i from n-2 down to 0, the other values copied
+ * and rooted first (op may allocate; a is the caller's argument array). */
+static rt_value fold_right(rt_value *a, size_t n, rt_value (*op)(rt_value, rt_value), const char *who)
 {
     rt_value r = a[n - 1];
     RT_ROOTS(r);
     size_t depth = rt_root_depth();
     rt_value *copy = malloc(n * sizeof *copy);
     if (!copy)
-        rt_storage_error("list*");
+        rt_storage_error(who);
     memcpy(copy, a, n * sizeof *copy);
     for (size_t i = 0; i + 1 < n; i++)
         rt_root_push(&copy[i]);
     for (size_t i = n - 1; i-- > 0;)
-        r = rt_cons(copy[i], r);
+        r = op(copy[i], r);
     rt_root_restore(depth);
     free(copy);
     return r;
 }
 
-static rt_value p_append(rt_value *a, size_t n)
-{
-    if (n == 0)
-        return RT_NIL;
-    rt_value r = a[n - 1];
-    RT_ROOTS(r);
-    size_t depth = rt_root_depth();
-    rt_value *copy = malloc(n * sizeof *copy);
-    if (!copy)
-        rt_storage_error("append");
-    memcpy(copy, a, n * sizeof *copy);
-    for (size_t i = 0; i + 1 < n; i++)
-        rt_root_push(&copy[i]);
-    for (size_t i = n - 1; i-- > 0;)
-        r = rt_append2(copy[i], r);
-    rt_root_restore(depth);
-    free(copy);
-    return r;
-}
+static rt_value cons2(rt_value a, rt_value b) { return rt_cons(a, b); }
+static rt_value p_list_star(rt_value *a, size_t n) { return fold_right(a, n, cons2, "list*"); }
+static rt_value p_append(rt_value *a, size_t n) { return n ? fold_right(a, n, rt_append2, "append") : RT_NIL; }
 
 static rt_value p_nconc(rt_value *a, size_t n)
 {

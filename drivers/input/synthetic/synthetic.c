@@ -16,6 +16,7 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include "drv/input.h"
+#include "drv/utf8.h"
 #include "drv/xkb.h"
 
 /* A keyboard and pointer are "plugged in" when the driver opens. */
@@ -170,30 +171,6 @@ int drv_synthetic_key(drv_input *in, uint32_t keycode, int pressed)
     return push(in, &ev);
 }
 
-/* Decodes one UTF-8 character; returns its length or 0 when malformed. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    if (n == 0)
-        return 0;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t len = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    uint32_t c = s[0] & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
 
 static int char_key(drv_input *in, uint32_t cp, uint32_t *keycode, uint32_t *mods)
 {
@@ -215,8 +192,8 @@ int drv_synthetic_type(drv_input *in, const char *utf8, size_t *bad_offset)
     size_t n = strlen(utf8);
     /* Check everything first, so nothing is pushed for a string that cannot be typed. */
     for (size_t i = 0; i < n;) {
-        uint32_t cp, kc, mods;
-        size_t len = utf8_decode(s + i, n - i, &cp);
+        uint32_t cp = 0, kc, mods;
+        size_t len = drv_utf8_next(s + i, n - i, &cp);
         if (len == 0 || char_key(in, cp, &kc, &mods) < 0) {
             if (bad_offset)
                 *bad_offset = i;
@@ -225,8 +202,8 @@ int drv_synthetic_type(drv_input *in, const char *utf8, size_t *bad_offset)
         i += len;
     }
     for (size_t i = 0; i < n;) {
-        uint32_t cp, kc, mods;
-        i += utf8_decode(s + i, n - i, &cp);
+        uint32_t cp = 0, kc, mods;
+        i += drv_utf8_next(s + i, n - i, &cp);
         char_key(in, cp, &kc, &mods);
         int r = 0;
         if (mods & DRV_MOD_SHIFT)
