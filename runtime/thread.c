@@ -23,9 +23,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rt/thread.h"
 
@@ -39,6 +41,7 @@ static bool timer_armed;
 static vm_thread *to_free;
 static rt_value thread_sym_marker, mutex_marker, cv_marker;
 static int64_t slice_deadline = -1;
+static int wakeup_fd = -1;   /* an eventfd, made by vm_threads_init (rt_threads_wakeup_fd) */
 
 #define C_STACK_BYTES ((size_t)8 << 20)
 
@@ -58,6 +61,7 @@ void vm_threads_init(void)
     all_threads = initial = t;
     nthreads = 1;
     vm_current = t;
+    wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
 void vm_threads_scan(rt_slot_visitor visit, void *ctx)
@@ -100,6 +104,22 @@ void rt_threads_wake(void)
 {
     preempt_pending = 1;
     rt_vm_poll_flag = 1;
+    if (wakeup_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(wakeup_fd, &one, sizeof one);   /* EAGAIN: already readable */
+        (void)r;
+    }
+}
+
+int rt_threads_wakeup_fd(void) { return wakeup_fd; }
+
+static void drain_wakeup_fd(void)
+{
+    uint64_t n;
+    if (wakeup_fd >= 0) {
+        ssize_t r = read(wakeup_fd, &n, sizeof n);   /* EAGAIN: nothing pending */
+        (void)r;
+    }
 }
 
 /* ---- Switching ---------------------------------------------------------------------------- */
@@ -602,6 +622,7 @@ void vm_threads_wait_input(bool (*ready)(void *), void *ctx)
 int64_t rt_threads_run_slice(int64_t budget_ns)
 {
     vm_thread *cur = vm_current;
+    drain_wakeup_fd();
     if (cur != initial || nthreads == 1)
         return -1;
     slice_deadline = now_ns() + budget_ns;

@@ -2,6 +2,9 @@
  * rt/error.h): evaluation, calls from C, multiple values, non-local exits through C
  * frames, rt_protect, primitives, deep recursion and the storage-condition. The Lisp
  * library is not loaded: only the kernel (special operators and the C macros). */
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +145,35 @@ static void test_threads_from_event_loop(void)
     (void)next;
 }
 
+/* The wake-up descriptor: another OS thread's rt_threads_wake makes it readable, so an
+ * event loop blocked in poll() returns; the next slice drains it. */
+static void *wake_later(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {0, 30 * 1000000};
+    nanosleep(&ts, NULL);
+    rt_threads_wake();
+    return NULL;
+}
+
+static void test_wakeup_fd(void)
+{
+    int fd = rt_threads_wakeup_fd();
+    CHECK(fd >= 0);
+    rt_threads_run_slice(1000000);   /* drains anything pending */
+    struct pollfd p = {fd, POLLIN, 0};
+    CHECK(poll(&p, 1, 0) == 0);      /* not readable before a wake */
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, wake_later, NULL) == 0);
+    p.revents = 0;
+    CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN));
+    pthread_join(th, NULL);
+    rt_threads_run_slice(1000000);
+    p.revents = 0;
+    CHECK(poll(&p, 1, 0) == 0);      /* drained by the slice */
+    EV_IS("(+ 1 2)", "3");           /* the pending preemption request harms nothing */
+}
+
 int main(void)
 {
     rt_config cfg = {0};
@@ -151,5 +183,6 @@ int main(void)
     test_values_and_calls();
     test_nonlocal_through_c();
     test_threads_from_event_loop();
+    test_wakeup_fd();
     return check_report();
 }

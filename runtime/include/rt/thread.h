@@ -3,6 +3,7 @@
  * Lisp threads (KONS:MAKE-THREAD ...) run on one OS thread, scheduled by the VM. The
  * initial C context (the desktop's main loop) lends them the processor:
  *
+ *   fds[k] = (struct pollfd){rt_threads_wakeup_fd(), POLLIN};   // with the loop's own
  *   for (;;) {
  *       int64_t next = rt_threads_run_slice(5 * 1000000);   // run Lisp for <= 5 ms
  *       poll(fds, n, next < 0 ? -1 : next / 1000000);        // then wait for events
@@ -20,8 +21,13 @@
  * positive deadline (the earliest sleeper), or -1 (none: wait for an outside event). */
 int64_t rt_threads_run_slice(int64_t budget_ns);
 int64_t rt_threads_next_deadline_ns(void);
-/* Makes the running Lisp thread look at the scheduler at its next safepoint.
+/* Makes the running Lisp thread look at the scheduler at its next safepoint, and makes
+ * rt_threads_wakeup_fd readable so that an outside loop blocked in poll() comes back to
+ * run Lisp (after Ctrl-C, or when another OS thread finished I/O a Lisp thread waits for).
  * Async-signal-safe; callable from any OS thread. */
 void rt_threads_wake(void);
+/* An eventfd, readable after rt_threads_wake until the next rt_threads_run_slice (which
+ * drains it). -1 if none could be made (then poll with the deadline alone). */
+int rt_threads_wakeup_fd(void);
 
 #endif
