@@ -832,6 +832,15 @@ static void evac_rack_of(uintptr_t cell, bool weak)
         evac(&nr->body[i]);
 }
 
+/* H.minor_weak lists the weak objects a minor GC met, three words each: the cell, and for
+ * a weak vector the range [lo, hi) of its pairs that may hold young halves. */
+static void list_weak(uintptr_t cell, size_t lo, size_t hi)
+{
+    gc_vec_push(&H.minor_weak, cell);
+    gc_vec_push(&H.minor_weak, lo);
+    gc_vec_push(&H.minor_weak, hi);
+}
+
 /* True for a nursery object no strong reference has copied out (yet). */
 static inline bool young_unreached(rt_value v)
 {
@@ -858,14 +867,21 @@ static void scan_cell_minor(uintptr_t cell)
         return;
     case RT_PAYLOAD_VALUE:
         if (wt == RT_WT_WEAK_POINTER && young_unreached((rt_value)w[1]))
-            gc_vec_push(&H.minor_weak, cell);   /* decided by minor_weak */
+            list_weak(cell, 0, 0);   /* decided by minor_weak */
         else
             evac((rt_value *)&w[1]);
         return;
     case RT_PAYLOAD_RACK:
-        evac_rack_of(cell, wt == RT_WT_WEAK_VECTOR);
-        if (wt == RT_WT_WEAK_VECTOR)
-            gc_vec_push(&H.minor_weak, cell);
+        if (wt == RT_WT_WEAK_VECTOR) {
+            /* A young rack is copied, not traced, and all its pairs decided; an old one is
+             * reached through its remembered pages (rack_of_weak_vector). */
+            bool young_rack = w[1] && gc_in_nursery((uintptr_t)w[1]);
+            evac_rack_of(cell, true);
+            if (young_rack)
+                list_weak(cell, 0, gc_weak_npairs(cell));
+        } else {
+            evac_rack_of(cell, false);
+        }
         return;
     }
 }
@@ -922,15 +938,26 @@ static void scan_rack_words(rt_value *from, rt_value *to)
 }
 
 /* An old rack owned by a weak vector is not scanned as a rack: its owner goes on the
- * minor_weak list instead (a weak vector's young keys and values do not survive by
- * being in it). */
-static bool rack_of_weak_vector(rt_rack *r)
+ * minor_weak list instead, with the pairs that lie (partly) on the remembered `page`
+ * (a weak vector's young keys and values do not survive by being in it). Only those
+ * pairs can hold young halves (invariant 3), so a big old weak table costs a minor GC
+ * what its remembered pages cost, not its size. */
+static bool rack_of_weak_vector(rt_rack *r, uintptr_t page)
 {
     uintptr_t o = (uintptr_t)r->owner;
     if (!o || !(gc_in_cells(o) || gc_in_static(o)) || !gc_is_header(((uint64_t *)o)[0])
         || rt_header_widetag(((uint64_t *)o)[0]) != RT_WT_WEAK_VECTOR || ((uint64_t *)o)[1] != (uintptr_t)r)
         return false;
-    gc_vec_push(&H.minor_weak, o);
+    /* Pair j holds body words 1+2j (key) and 2+2j (value); the page holds body words
+     * [first, last) (relative to the body, so first may be negative). */
+    ptrdiff_t first = ((intptr_t)page - (intptr_t)r->body) / 8, last = first + (ptrdiff_t)(GC_PAGE / 8);
+    size_t n = gc_weak_npairs(o);
+    size_t lo = first <= 1 ? 0 : (size_t)(first - 1) / 2;   /* first j with 2+2j >= first */
+    size_t hi = last <= 0 ? 0 : (size_t)last / 2;            /* first j with 1+2j >= last */
+    if (hi > n)
+        hi = n;
+    if (lo < hi)
+        list_weak(o, lo, hi);
     return true;
 }
 
@@ -957,14 +984,13 @@ static void minor_weak(void)
 {
     for (bool again = true; again;) {
         again = false;
-        for (size_t i = 0; i < H.minor_weak.n; i++) {
+        for (size_t i = 0; i < H.minor_weak.n; i += 3) {
             uintptr_t c = H.minor_weak.v[i];
             rt_value *b = gc_weak_body(c);
             if (rt_header_widetag(((uint64_t *)c)[0]) != RT_WT_WEAK_VECTOR || !b)
                 continue;
             unsigned kind = gc_weak_kind(c);
-            size_t n = gc_weak_npairs(c);
-            for (size_t j = 0; j < n; j++) {
+            for (size_t j = H.minor_weak.v[i + 1]; j < H.minor_weak.v[i + 2]; j++) {
                 rt_value *kp = &b[1 + 2 * j], *vp = &b[2 + 2 * j];
                 char keep = gc_weak_pair_keeps(kind, !young_unreached(*kp), !young_unreached(*vp));
                 if (keep) {
@@ -975,7 +1001,7 @@ static void minor_weak(void)
         }
         scan_promoted();   /* may list more weak objects */
     }
-    for (size_t i = 0; i < H.minor_weak.n; i++) {
+    for (size_t i = 0; i < H.minor_weak.n; i += 3) {
         uintptr_t c = H.minor_weak.v[i];
         uint64_t *w = (uint64_t *)c;
         if (rt_header_widetag(w[0]) == RT_WT_WEAK_POINTER) {
@@ -990,23 +1016,26 @@ static void minor_weak(void)
         if (!b)
             continue;
         unsigned kind = gc_weak_kind(c);
-        size_t n = gc_weak_npairs(c);
         int64_t cleared = 0;
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = H.minor_weak.v[i + 1]; j < H.minor_weak.v[i + 2]; j++) {
             rt_value *kp = &b[1 + 2 * j], *vp = &b[2 + 2 * j];
-            if (gc_weak_pair_dead(kind, !young_unreached(*kp), !young_unreached(*vp))) {
+            rt_value k0 = *kp, v0 = *vp;
+            if (gc_weak_pair_dead(kind, !young_unreached(k0), !young_unreached(v0))) {
                 *kp = *vp = RT_TOMBSTONE;
                 cleared++;
             } else {
                 evac(kp);   /* both reached or old: only updated, nothing copied */
                 evac(vp);
             }
+            if (*kp != k0)
+                gc_ckpt((uintptr_t)kp);
+            if (*vp != v0)
+                gc_ckpt((uintptr_t)vp);
         }
-        if (cleared && rt_fixnump(b[0]))
+        if (cleared && rt_fixnump(b[0])) {
             b[0] = rt_fixnum(rt_fixnum_value(b[0]) + cleared);
-        rt_rack *r = (rt_rack *)(uintptr_t)w[1];
-        for (uintptr_t p = (uintptr_t)r & ~(GC_PAGE - 1); p < (uintptr_t)r + rt_rack_size(r) * 8; p += GC_PAGE)
-            gc_ckpt(p);
+            gc_ckpt((uintptr_t)b);
+        }
     }
     H.minor_weak.n = 0;
 }
@@ -1021,7 +1050,7 @@ static void scan_rack_page(uintptr_t page)
         uint32_t sz = gc_class_bytes[GC_PT_ARG(e)];
         for (uintptr_t a = page; a + sz <= page + GC_PAGE; a += sz) {
             rt_rack *r = (rt_rack *)a;
-            if ((r->header & RT_TAG_MASK) != RT_TAG_RACKHDR || rack_of_weak_vector(r))
+            if ((r->header & RT_TAG_MASK) != RT_TAG_RACKHDR || rack_of_weak_vector(r, page))
                 continue;
             scan_rack_words(r->body, r->body + rt_rack_nboxed(r));
         }
@@ -1031,7 +1060,7 @@ static void scan_rack_page(uintptr_t page)
     case GC_PT_LARGE_TAIL: {
         uintptr_t head = page - (GC_PT_KIND(e) == GC_PT_LARGE_TAIL ? GC_PT_ARG(e) * GC_PAGE : 0);
         rt_rack *r = (rt_rack *)head;
-        if (rack_of_weak_vector(r))
+        if (rack_of_weak_vector(r, page))
             break;
         rt_value *lo = r->body, *hi = r->body + rt_rack_nboxed(r);
         rt_value *plo = (rt_value *)page, *phi = (rt_value *)(page + GC_PAGE);

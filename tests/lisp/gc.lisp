@@ -71,3 +71,23 @@
 (deftest gc-bad-arguments
   (signals program-error (kons:gc :partial t))
   (signals program-error (kons:gc :full)))
+
+(deftest gc-old-weak-table-with-young-values
+  ;; a big old weak table (its rack spans many pages) gets young values here and there:
+  ;; the minor GC decides only the pairs on remembered pages, and must keep every young
+  ;; value whose key lives (pairs straddle page boundaries too)
+  (let* ((keys (coerce (loop for i below 20000 collect (list i)) 'vector))
+         (table (make-hash-table :test 'eq :weakness :key)))
+    (loop for k across keys do (setf (gethash k table) 0))
+    (kons:gc :full t)
+    (loop for i from 0 below 20000 by 7
+          do (setf (gethash (aref keys i) table) (list i (make-string 3 :initial-element #\v))))
+    (kons:gc)
+    (is (= (hash-table-count table) 20000))
+    (is (loop for i from 0 below 20000
+              always (let ((v (gethash (aref keys i) table)))
+                       (if (zerop (mod i 7))
+                           (and (consp v) (= (first v) i) (string= (second v) "vvv"))
+                           (eql v 0)))))
+    (kons:gc :full t)
+    (is (= (hash-table-count table) 20000))))
