@@ -115,15 +115,17 @@ typedef struct cx {
     struct cx *prev;
 } cx;
 
-static cx *active_cx;
+/* The running thread's compiles in progress, innermost first (per thread: a compile may
+ * be switched out while a macro it expands runs, and another thread compile meanwhile). */
+#define active_cx (vm_current->compile_cx)
 
 /* The OR pattern (JTK). (It once seemed to break GC torture runs: the cause was stale
  * stack words scanned while &rest lists were consed, fixed in parse_args.) */
 static const bool vm_jtk_enabled = true;
 
-void vm_compiler_scan(rt_slot_visitor visit, void *ctx)
+void vm_compiler_scan(struct cx *chain, rt_slot_visitor visit, void *ctx)
 {
-    for (cx *c = active_cx; c; c = c->prev)
+    for (cx *c = chain; c; c = c->prev)
         for (size_t i = 0; i < c->nvals; i++)
             visit(&c->vals[i], ctx);
 }

@@ -16,8 +16,10 @@
 #include "rt/stream.h"
 
 bool vm_script_mode;
-static int signal_depth;   /* nested rt_error calls in progress */
-static int debugger_level; /* nested debugger REPLs */
+/* Per thread (vm_thread): nested rt_error calls in progress, nested debugger REPLs.
+ * Only read where vm_current exists. */
+#define signal_depth (vm_current->signal_depth)
+#define debugger_level (vm_current->debugger_level)
 
 static void depth_body(void *p)
 {
@@ -118,7 +120,7 @@ static char *describe_value(rt_value v)
         if (rt_stringp(s))
             return rt_string_to_utf8(s, NULL);
     }
-    if (signal_depth < 2)
+    if (!vm_current || signal_depth < 2)
         return rt_print_to_utf8(v, true);
     char *out = malloc(64);
     snprintf(out, 64, "#<object %#llx>", (unsigned long long)v);

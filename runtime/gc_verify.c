@@ -257,6 +257,10 @@ void gc_verify(const char *when)
                  (void *)H.roots.slots[i]);
         check_value(0, name, H.roots.slots[i], false, true);
     }
+    for (size_t i = 0; i < RT_THREAD_LOCALS; i++) {
+        snprintf(name, sizeof name, "thread-local value %zu of the running thread", i);
+        check_value(0, name, &H.roots.locals[i], false, true);
+    }
     for (size_t i = 0; i < H.nglobals; i++) {
         snprintf(name, sizeof name, "registered global %zu (at %p)", i, (void *)H.globals[i]);
         check_value(0, name, H.globals[i], false, true);

@@ -727,11 +727,14 @@ void rt_root_stack_switch(rt_root_stack *save, const rt_root_stack *load)
     *save = H.roots;
     H.roots = *load;
 }
-void rt_root_stack_scan(const rt_root_stack *s, void (*visit)(rt_value *slot, void *ctx), void *ctx)
+void rt_root_stack_scan(rt_root_stack *s, void (*visit)(rt_value *slot, void *ctx), void *ctx)
 {
     for (size_t i = 0; i < s->n; i++)
         visit(s->slots[i], ctx);
+    for (size_t i = 0; i < RT_THREAD_LOCALS; i++)
+        visit(&s->locals[i], ctx);
 }
+rt_value *rt_thread_local(enum rt_thread_local which) { return &H.roots.locals[which]; }
 void rt_root_stack_free(rt_root_stack *s)
 {
     free(s->slots);

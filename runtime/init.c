@@ -26,8 +26,7 @@ void rt_shutdown(void)
 
 static void scan_roots(rt_slot_visitor visit, void *ctx)
 {
-    vm_threads_scan(visit, ctx);
-    vm_compiler_scan(visit, ctx);
+    vm_threads_scan(visit, ctx);   /* with each thread's compiles in progress */
 }
 
 static const char *const special_forms[] = {

@@ -48,7 +48,9 @@ enum { F_LIST = 1, F_LIST_DOT, F_LIST_DONE, F_VECTOR, F_WRAP, F_EVAL, F_COMPLEX,
 
 rt_value rt_readtable_layout;
 static rt_value standard_readtable; /* pristine copy for (copy-readtable nil) */
-static rt_value labels;             /* #n= labels of the current outermost read */
+/* #n= labels of the running thread's current outermost read (per thread: a read that
+ * evaluates #. may be switched out while another thread reads). */
+#define labels (*rt_thread_local(RT_TL_READ_LABELS))
 
 typedef struct R {
     rt_value stream, readtable, stack, tmp, tmp2;
@@ -1512,7 +1514,6 @@ void rt_reader_init(void)
 {
     rt_register_global(&rt_readtable_layout);
     rt_register_global(&standard_readtable);
-    rt_register_global(&labels);
     labels = RT_NIL;
     rt_readtable_layout = rt_intern_c("READTABLE", "KONS-SYSTEM");
     standard_readtable = build_standard_readtable();

@@ -68,6 +68,7 @@ void vm_threads_scan(rt_slot_visitor visit, void *ctx)
 {
     for (vm_thread *t = all_threads; t; t = t->next_all) {
         vm_scan_thread(t, visit, ctx);
+        vm_compiler_scan(t->compile_cx, visit, ctx);
         if (t != vm_current)
             rt_root_stack_scan(&t->roots, visit, ctx);
     }
@@ -124,6 +125,18 @@ static void drain_wakeup_fd(void)
 
 /* ---- Switching ---------------------------------------------------------------------------- */
 
+/* A thread that finished hands its stacks to the next one to run, which frees them here
+ * (on its own C stack): after a switch returns, and when a new thread starts. */
+static void free_dead_thread(void)
+{
+    if (to_free && to_free != vm_current) {
+        vm_thread *d = to_free;
+        to_free = NULL;
+        munmap(d->cstack, d->cstack_size);
+        vm_thread_free(d);
+    }
+}
+
 static void switch_to(vm_thread *next)
 {
     vm_thread *cur = vm_current;
@@ -137,12 +150,7 @@ static void switch_to(vm_thread *next)
         rt_vm_poll_flag = 1;
     swapcontext(&cur->uctx, &next->uctx);
     /* running again as cur (whoever switched back installed cur's root stack) */
-    if (to_free && to_free != vm_current) {
-        vm_thread *d = to_free;
-        to_free = NULL;
-        munmap(d->cstack, d->cstack_size);
-        vm_thread_free(d);
-    }
+    free_dead_thread();
 }
 
 static vm_thread *pick_next(vm_thread *cur)
@@ -282,6 +290,7 @@ static void run_fn_body(void *p)
 static void thread_main(void)
 {
     vm_thread *T = vm_current;
+    free_dead_thread();   /* a thread that died just before this one first ran */
     rt_catch_toplevel(run_fn_body, T);
     T->state = TS_DEAD;
     wake_waiters(W_JOIN, thread_object(T), true);
@@ -474,9 +483,8 @@ static rt_value key_arg(rt_value *a, size_t n, size_t from, const char *kw)
 
 static rt_value p_make_mutex(rt_value *a, size_t n) { return make_marked(mutex_marker, key_arg(a, n, 0, "NAME")); }
 
-/* The blocking primitives hold no C roots (a thread with C roots cannot be switched,
- * see the top of this file): their arguments live in the Lisp stack (a[]), which the
- * GC scans and updates in place, so a[i] is re-read after every switch. */
+/* The blocking primitives keep their arguments in the Lisp stack (a[]), which the GC
+ * scans and updates in place, so a[i] is re-read after every switch. */
 static rt_value grab(rt_value *a)
 {
     check_marked(a[0], mutex_marker, "kons:mutex");

@@ -123,6 +123,11 @@ typedef struct vm_thread {
     struct vm_thread *next_all;
     bool bindings_swapped_out;
     rt_root_stack roots;    /* its C root stack while switched out (the heap holds the running one's) */
+    /* C state of the VM layer that belongs to the thread (it may be switched out in the
+     * middle of a compile that runs a macro, or of signalling an error): */
+    struct cx *compile_cx;  /* compiler.c: its compiles in progress, innermost first */
+    int signal_depth;       /* error.c: nested rt_error calls in progress */
+    int debugger_level;     /* error.c: nested debugger REPLs */
 } vm_thread;
 
 extern vm_thread *vm_current;
@@ -146,7 +151,9 @@ void vm_scan_thread(vm_thread *t, rt_slot_visitor visit, void *ctx);
 
 /* compiler.c */
 void vm_compiler_init(void);
-void vm_compiler_scan(rt_slot_visitor visit, void *ctx);
+struct cx;
+/* The Lisp values held by a thread's compiles in progress (its compile_cx chain). */
+void vm_compiler_scan(struct cx *chain, rt_slot_visitor visit, void *ctx);
 rt_value vm_compile(rt_value lambda_expr, rt_value name, rt_value env);
 
 /* thread.c */

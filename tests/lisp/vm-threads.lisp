@@ -91,7 +91,7 @@
     (is (eq (kons:join-thread spinner) :spun))))
 
 (deftest threads-block-inside-c-callback
-  (let* ((m (kons:make-mutex))
+  (let* ((m (let ((m (kons:make-mutex))) (kons:grab-mutex m) m))   ; held before the thread exists
          (table (let ((h (make-hash-table))) (setf (gethash :k h) 1) h))
          (inside (kons:make-thread
                   (lambda ()
@@ -102,7 +102,6 @@
                                  (kons:release-mutex m))
                                table)
                       r)))))
-    (kons:grab-mutex m)
     (sleep 0.02)
     (kons:release-mutex m)
     (is (eql (kons:join-thread inside) 1))))
@@ -118,6 +117,9 @@
                    (dotimes (round 20)
                      (maphash (lambda (k v)
                                 (let ((junk (make-list 200 :initial-element k)))
+                                  ;; switch and collect while inside the callback
+                                  (when (zerop (mod k 10)) (kons:thread-yield))
+                                  (when (= k 25) (kons:gc))
                                   (incf sum (+ (length junk) (second v)))))
                               table))
                    sum)))
@@ -126,3 +128,43 @@
          (expected (* 20 (+ (* 50 200) (loop for i below 50 sum (* i i))))))
     (is (= (kons:join-thread a) expected))
     (is (= (kons:join-thread b) expected))))
+;;; C state that follows the thread: a compile (running a slow macro), a read (running
+;;; #.), and the signalling of an error (running a slow handler) are each switched out in
+;;; the middle while another thread does the same, and they end in any order.
+(defmacro vm-slow-macro (seconds form) (sleep seconds) form)
+
+(deftest threads-interleaved-compiles
+  (let* ((a (kons:make-thread
+             (lambda () (funcall (compile nil '(lambda () (vm-slow-macro 0.02 (list 1 1))))))))
+         (b (kons:make-thread
+             (lambda () (funcall (compile nil '(lambda () (vm-slow-macro 0.2 (list 2 2)))))))))
+    (is (equal (kons:join-thread a) '(1 1)))
+    (kons:gc :full t)   ; B's compile is still running: its values must be scanned
+    (kons:gc)
+    (is (equal (kons:join-thread b) '(2 2)))))
+
+(deftest threads-interleaved-reads
+  (let* ((a (kons:make-thread
+             (lambda () (read-from-string "(#1=(a) #.(progn (sleep 0.02) 1) #1#)"))))
+         (b (kons:make-thread
+             (lambda () (read-from-string "(#1=(b) #.(progn (sleep 0.2) 2) #1#)"))))
+         (ra (kons:join-thread a))
+         (rb (kons:join-thread b)))
+    (is (equal ra '((a) 1 (a))))
+    (is (eq (first ra) (third ra)))
+    (is (equal rb '((b) 2 (b))))
+    (is (eq (first rb) (third rb)))))
+
+(deftest threads-handlers-in-many-threads
+  ;; each thread is inside its handler at once: the runtime's count of nested errors is
+  ;; the thread's own, so no thread's error falls through to the top level
+  (let ((threads (loop repeat 4
+                       collect (kons:make-thread
+                                (lambda ()
+                                  (block done
+                                    (handler-bind ((type-error
+                                                     (lambda (c) (declare (ignore c))
+                                                       (sleep 0.05)
+                                                       (return-from done :handled))))
+                                      (car (identity 5)))))))))
+    (is (equal (mapcar #'kons:join-thread threads) '(:handled :handled :handled :handled)))))

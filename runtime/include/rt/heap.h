@@ -183,14 +183,22 @@ void rt_register_global(rt_value *slot);   /* a root for the life of the process
  * the heap holds the running thread's (the one rt_root_push uses, scanned at every
  * collection); a suspended thread's is kept by its owner, the thread module, which scans
  * it from its root scanner. A fresh rt_root_stack is all zero. */
+enum rt_thread_local { RT_TL_READ_LABELS, RT_THREAD_LOCALS };
 typedef struct rt_root_stack {
     rt_value **slots;
     size_t n, cap;
+    rt_value locals[RT_THREAD_LOCALS];   /* see rt_thread_local */
 } rt_root_stack;
 /* Saves the running root stack into *save and makes *load the running one. */
 void rt_root_stack_switch(rt_root_stack *save, const rt_root_stack *load);
-void rt_root_stack_scan(const rt_root_stack *s, void (*visit)(rt_value *slot, void *ctx), void *ctx);
+void rt_root_stack_scan(rt_root_stack *s, void (*visit)(rt_value *slot, void *ctx), void *ctx);
 void rt_root_stack_free(rt_root_stack *s);
+/* Per-thread values of C code below the VM, which a thread switch may interrupt (a read
+ * that evaluates #. may be switched out while another thread reads): they travel with the
+ * root stack and are GC roots. The pointer is the running thread's slot: take it again
+ * after anything that may switch threads (any call into Lisp). A new thread's slots read
+ * 0 (an immediate; treat it as NIL). */
+rt_value *rt_thread_local(enum rt_thread_local which);
 
 /* Extra root scanners (the VM's stacks, the thread table, ...): called at every
  * collection with a visitor that must be applied to every slot holding a value. */
