@@ -1251,6 +1251,20 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
                 result = conv_args(c, e, f, x, form_cdr(form));
                 break;
             }
+            if (rt_eq(head, vm_s_numne) && n == 2) {
+                /* (/= a b) is (not (= a b)) for two arguments, NaNs included; in a test
+                 * it becomes one compare-and-jump */
+                node *eqn = mk(c, N_PRIM);
+                eqn->op = OP_NUMEQ;
+                conv_args(c, e, f, eqn, form_cdr(form));
+                node *x = mk(c, N_PRIM);
+                x->op = OP_NOT;
+                x->args = alloc(c, sizeof(node *));
+                x->args[0] = eqn;
+                x->nargs = 1;
+                result = x;
+                break;
+            }
             int op = inline_op(head, n);
             if (op >= 0) {
                 node *x = mk(c, N_PRIM);

@@ -213,6 +213,7 @@ extern bool vm_script_mode;
     X(plus, "+", "COMMON-LISP") X(minus, "-", "COMMON-LISP") X(lt, "<", "COMMON-LISP")   \
     X(gt, ">", "COMMON-LISP") X(le, "<=", "COMMON-LISP") X(ge, ">=", "COMMON-LISP")      \
     X(numeq, "=", "COMMON-LISP") X(oneplus, "1+", "COMMON-LISP")                         \
+    X(numne, "/=", "COMMON-LISP")                                                        \
     X(oneminus, "1-", "COMMON-LISP") X(eq, "EQ", "COMMON-LISP")                          \
     X(car, "CAR", "COMMON-LISP") X(cdr, "CDR", "COMMON-LISP")                            \
     X(cons, "CONS", "COMMON-LISP") X(not_, "NOT", "COMMON-LISP")                         \

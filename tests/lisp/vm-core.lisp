@@ -173,6 +173,12 @@
   (is (eq (atom nil) t))
   (is (eq (atom (list 1)) nil))
   (is (equal (mapcar #'atom (list 1 '(2) "3" nil)) '(t nil t t)))
+  ;; (/= a b) compiles to (not (= a b)); more arguments call the function
+  (is (equal (list (/= 1 2) (/= 1 1) (/= 1 1.0) (/= 1/2 0.5) (/= 1 2 3) (/= 1 2 1))
+             '(t nil nil nil t nil)))
+  (is (eq (let ((x 3)) (if (/= x 3) :ne :eq)) :eq))
+  (is (eq (let ((x 4)) (if (/= x 3) :ne :eq)) :ne))
+  (signals type-error (/= (identity :a) 1))
   ;; many lists in a row, so that collections come between an argument and its list
   (let ((all (loop for i below 20000 collect (list i (list (* 2 i)) (make-array 3 :initial-element i)))))
     (is (= (length all) 20000))
