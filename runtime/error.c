@@ -96,6 +96,19 @@ static bool limited(rt_value sym, int64_t limit)
     return rt_fixnump(v) && rt_fixnum_value(v) >= 0 && rt_fixnum_value(v) <= limit;
 }
 
+/* Binds the printer's limits for text a person reads in a message; returns the binding
+ * depth to unbind to (vm_unbind_to; a non-local exit unbinds by itself). No allocation. */
+static size_t bind_message_limits(void)
+{
+    size_t depth = vm_bind_depth();
+    vm_bind_special(rt_sym_print_readably, RT_NIL);
+    if (!limited(rt_sym_print_length, MESSAGE_PRINT_LENGTH))
+        vm_bind_special(rt_sym_print_length, rt_fixnum(MESSAGE_PRINT_LENGTH));
+    if (!limited(rt_sym_print_level, MESSAGE_PRINT_LEVEL))
+        vm_bind_special(rt_sym_print_level, rt_fixnum(MESSAGE_PRINT_LEVEL));
+    return depth;
+}
+
 /* A printed representation for messages: PRIN1-TO-STRING when it exists. */
 static char *describe_value(rt_value v)
 {
@@ -108,13 +121,8 @@ static char *describe_value(rt_value v)
         /* A message is text for a person: a datum of a million elements must not make a
          * message of megabytes (the fuzzer's #719340(...) took seconds to report). The
          * condition keeps the datum itself for whoever wants all of it. */
-        size_t depth = vm_bind_depth();
         RT_ROOTS(v);
-        vm_bind_special(rt_sym_print_readably, RT_NIL);
-        if (!limited(rt_sym_print_length, MESSAGE_PRINT_LENGTH))
-            vm_bind_special(rt_sym_print_length, rt_fixnum(MESSAGE_PRINT_LENGTH));
-        if (!limited(rt_sym_print_level, MESSAGE_PRINT_LEVEL))
-            vm_bind_special(rt_sym_print_level, rt_fixnum(MESSAGE_PRINT_LEVEL));
+        size_t depth = bind_message_limits();
         rt_value s = rt_funcall(prin1_to_string, 1, &v);
         vm_unbind_to(vm_current, depth);
         if (rt_stringp(s))
@@ -224,7 +232,11 @@ static rt_value p_invoke_debugger_hook(rt_value *args, size_t nargs)
     RT_ROOTS(cond, restarts);
     rt_value type = call1("TYPE-OF", "COMMON-LISP", cond);
     char *tname = lisp_string("PRIN1-TO-STRING", type);
+    /* In batch mode (loading the library, the fuzzers) the report is a log line: bounded
+     * like C-made messages. The debugger and --script print it whole, as SBCL does. */
+    size_t depth = vm_batch_errors ? bind_message_limits() : vm_bind_depth();
     char *report = lisp_string("PRINC-TO-STRING", cond);
+    vm_unbind_to(vm_current, depth);
     rt_streams_flush_standard();
     fflush(stdout);
     if (vm_batch_errors) {
