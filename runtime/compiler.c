@@ -1302,7 +1302,7 @@ static node *conv(cx *c, env *e, fun *f, rt_value form)
             result = conv_args(c, e, f, x, form_cdr(form));
             break;
         }
-        char *txt = rt_print_to_utf8(form, true);
+        char *txt = vm_message_text(form);
         char buf[300];
         snprintf(buf, sizeof buf, "%s", txt);
         free(txt);

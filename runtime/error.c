@@ -109,6 +109,17 @@ static size_t bind_message_limits(void)
     return depth;
 }
 
+char *vm_message_text(rt_value v)
+{
+    if (!vm_current)
+        return rt_print_to_utf8(v, true);
+    RT_ROOTS(v);
+    size_t depth = bind_message_limits();
+    char *s = rt_print_to_utf8(v, true);
+    vm_unbind_to(vm_current, depth);
+    return s;
+}
+
 /* A printed representation for messages: PRIN1-TO-STRING when it exists. */
 static char *describe_value(rt_value v)
 {
@@ -129,7 +140,7 @@ static char *describe_value(rt_value v)
             return rt_string_to_utf8(s, NULL);
     }
     if (!vm_current || signal_depth < 2)
-        return rt_print_to_utf8(v, true);
+        return vm_message_text(v);
     char *out = malloc(64);
     snprintf(out, 64, "#<object %#llx>", (unsigned long long)v);
     return out;

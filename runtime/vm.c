@@ -1680,11 +1680,11 @@ static char *function_label(rt_value fn)
 {
     rt_value name = rt_function_name(fn);
     if (!rt_null(name))
-        return rt_print_to_utf8(name, true);
+        return vm_message_text(name);
     rt_value ll = RT_NIL;
     if (rt_widetagp(fn, RT_WT_FUNCTION))
         ll = rt_body(rt_function_code(fn))[RT_CODE_DEBUG];
-    char *lls = rt_null(ll) ? strdup("()") : rt_print_to_utf8(ll, true);
+    char *lls = rt_null(ll) ? strdup("()") : vm_message_text(ll);
     size_t n = strlen(lls) + 16;
     char *out = malloc(n);
     snprintf(out, n, "(LAMBDA %s)", lls);
@@ -1711,7 +1711,7 @@ void rt_vm_backtrace(void *file, int max_frames)
             size_t np = rt_code_meta_of(code)->nparams;
             for (size_t j = 0; j < np && j < 8; j++) {
                 rt_value v = c->fp[j];
-                char *s = v == RT_NO_VALUE ? strdup("#<unsupplied>") : rt_print_to_utf8(v, true);
+                char *s = v == RT_NO_VALUE ? strdup("#<unsupplied>") : vm_message_text(v);
                 fprintf(f, " %s", s);
                 free(s);
             }
@@ -1751,7 +1751,7 @@ static void print_other(rt_value x, rt_value stream, bool escape)
     case RT_WT_VALUE_CELL: kind = "VALUE-CELL"; break;
     case RT_WT_THREAD: {
         rt_write_cstr(stream, "#<KONS:THREAD ");
-        char *s = rt_print_to_utf8(rt_body(x)[0], true);
+        char *s = vm_message_text(rt_body(x)[0]);
         rt_write_cstr(stream, s);
         free(s);
         rt_write_cstr(stream, " ");

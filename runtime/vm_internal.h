@@ -151,6 +151,9 @@ void vm_scan_thread(vm_thread *t, rt_slot_visitor visit, void *ctx);
 
 /* compiler.c */
 void vm_compiler_init(void);
+/* error.c: v printed for a message or a backtrace line (prin1, with *print-length* 100 and
+ * *print-level* 10 unless tighter limits are in effect): malloc'd UTF-8. */
+char *vm_message_text(rt_value v);
 struct cx;
 /* The Lisp values held by a thread's compiles in progress (its compile_cx chain). */
 void vm_compiler_scan(struct cx *chain, rt_slot_visitor visit, void *ctx);

@@ -170,3 +170,12 @@
     (is (< (length text) 2000))
     (is (search "..." text))
     (is (eq (type-error-datum c) big))))
+
+(deftest illegal-function-call-message-is-bounded
+  ;; the compiler prints the offending form into its message with the printer's limits
+  ;; (a fuzzer's form held 88 copies of a 719,348-element vector: 4 GB to print)
+  (let ((c (handler-case (eval (list (make-list 100000 :initial-element 1)))
+             (program-error (c) c))))
+    (is (typep c 'program-error))
+    (is (< (length (princ-to-string c)) 2000))
+    (is (search "illegal function call" (princ-to-string c)))))
