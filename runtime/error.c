@@ -46,7 +46,8 @@ static _Noreturn void fallback(const char *type, const char *msg)
     }
     rt_streams_flush_standard();
     fflush(stdout);
-    fprintf(stderr, "Unhandled %s: %s\n", type, msg);
+    if (!(vm_batch_errors && vm_batch_quiet))
+        fprintf(stderr, "Unhandled %s: %s\n", type, msg);
     if (vm_script_mode && !vm_batch_errors) {
         fprintf(stderr, "\nBacktrace:\n");
         rt_vm_backtrace(stderr, 30);
@@ -252,8 +253,10 @@ static rt_value p_invoke_debugger_hook(rt_value *args, size_t nargs)
     fflush(stdout);
     if (vm_batch_errors) {
         /* loading the library: report and go on with the next file */
-        fprintf(stderr, "Unhandled %s: %s\n", tname, report);
-        print_backtrace(stderr, 8);
+        if (!vm_batch_quiet) {
+            fprintf(stderr, "Unhandled %s: %s\n", tname, report);
+            print_backtrace(stderr, 8);
+        }
         free(tname);
         free(report);
         rt_throw_toplevel();

@@ -18,6 +18,8 @@ VM_SYMS(VM_DEF_SYM_)
 
 bool vm_batch_errors;
 void rt_set_batch_errors(bool on) { vm_batch_errors = on; }
+bool vm_batch_quiet;
+void rt_set_batch_errors_quiet(bool quiet) { vm_batch_quiet = quiet; }
 void rt_shutdown(void)
 {
     rt_streams_flush_standard();

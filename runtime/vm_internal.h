@@ -140,7 +140,7 @@ void vm_bind_special(rt_value sym, rt_value v);
 size_t vm_bind_depth(void);
 void vm_define_macros(void);
 bool rt_load_file_checked(const char *path);
-extern bool vm_batch_errors;
+extern bool vm_batch_errors, vm_batch_quiet;
 void vm_swap_bindings(vm_thread *t, bool out);
 rt_value vm_call(rt_value fn, size_t nargs, const rt_value *args);
 void vm_poll(void);

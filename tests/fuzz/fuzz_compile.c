@@ -30,6 +30,7 @@ static void init_once(void)
         abort();
     rt_load_embedded(kons_lisp_files, kons_lisp_files_count);
     rt_set_batch_errors(true);
+    rt_set_batch_errors_quiet(true);
 }
 
 typedef struct job {

@@ -37,6 +37,9 @@ bool rt_eval_string(const char *text, bool print_values);
 /* Batch mode: an unhandled error prints one line on stderr and unwinds to the innermost
  * top level (rt_catch_toplevel) instead of entering the debugger (tests, fuzzing). */
 void rt_set_batch_errors(bool on);
+/* In batch mode, print nothing at all for an unhandled error (fuzzers: their inputs are
+ * errors by the thousand, and the log is for the fuzzer's own reports). */
+void rt_set_batch_errors_quiet(bool quiet);
 
 /* Flushes the standard streams (before the process exits). */
 void rt_shutdown(void);
