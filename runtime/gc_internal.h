@@ -212,6 +212,8 @@ void gc_start_marking(void);
 /* Major work until `deadline` (work_limit 0) or `work_limit` words; true when the cycle is
  * over (idle). Adds the words of work done to *work_done when it is not NULL. */
 bool gc_major_work(uint64_t deadline, uint64_t work_limit, uint64_t *work_done);
+/* realloc of a C table to twice its capacity (64 at first); fatal when C memory is out. */
+void *gc_grow(void *p, size_t *cap, size_t elem);
 void gc_finish_cycle(void);
 bool gc_sweep_some(size_t pages);
 void gc_minor_finalizers(void);

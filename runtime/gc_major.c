@@ -204,16 +204,8 @@ static void clear_weak(void)
 
 static void queue_finalizer(size_t i)
 {
-    if (H.npending == H.cap_pending) {
-        size_t cap = H.cap_pending ? H.cap_pending * 2 : 64;
-        gc_final *n = realloc(H.pending, cap * sizeof *n);
-        if (!n) {
-            fprintf(stderr, "kons: fatal heap error: out of C memory for finalizers\n");
-            abort();
-        }
-        H.pending = n;
-        H.cap_pending = cap;
-    }
+    if (H.npending == H.cap_pending)
+        H.pending = gc_grow(H.pending, &H.cap_pending, sizeof *H.pending);
     H.pending[H.npending++] = H.finals[i];
     H.finals[i] = H.finals[--H.nfinals];
 }
@@ -339,16 +331,8 @@ void gc_finish_cycle(void)
 
 void rt_gc_finalize(rt_value obj, rt_finalizer_fn fn, void *data)
 {
-    if (H.nfinals == H.cap_finals) {
-        size_t cap = H.cap_finals ? H.cap_finals * 2 : 64;
-        gc_final *n = realloc(H.finals, cap * sizeof *n);
-        if (!n) {
-            fprintf(stderr, "kons: fatal heap error: out of C memory for finalizers\n");
-            abort();
-        }
-        H.finals = n;
-        H.cap_finals = cap;
-    }
+    if (H.nfinals == H.cap_finals)
+        H.finals = gc_grow(H.finals, &H.cap_finals, sizeof *H.finals);
     H.finals[H.nfinals++] = (gc_final){rt_strip_access(obj), fn, data};
 }
 

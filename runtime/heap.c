@@ -72,7 +72,7 @@ void gc_vec_push(gc_vec *s, uintptr_t x)
     s->v[s->n++] = x;
 }
 
-static void *grow(void *p, size_t *cap, size_t elem)
+void *gc_grow(void *p, size_t *cap, size_t elem)
 {
     size_t c = *cap ? *cap * 2 : 64;
     void *n = realloc(p, c * elem);
@@ -310,7 +310,7 @@ void gc_rack_free(rt_rack *r)
         /* Give the memory back; the pages read as zero when reused. */
         madvise(r, np * GC_PAGE, MADV_DONTNEED);
         if (H.nruns == H.cap_runs)
-            H.runs = grow(H.runs, &H.cap_runs, sizeof *H.runs);
+            H.runs = gc_grow(H.runs, &H.cap_runs, sizeof *H.runs);
         H.runs[H.nruns++] = (gc_run){a, np};
         H.rack_pages -= np;
         H.live_bytes -= np * GC_PAGE;
@@ -716,7 +716,7 @@ void rt_root_push(rt_value *slot)
 {
     rt_root_stack *r = &H.roots;
     if (r->n == r->cap)
-        r->slots = grow(r->slots, &r->cap, sizeof *r->slots);
+        r->slots = gc_grow(r->slots, &r->cap, sizeof *r->slots);
     r->slots[r->n++] = slot;
 }
 void rt_root_pop(size_t n) { H.roots.n -= n; }
@@ -743,13 +743,13 @@ void rt_root_stack_free(rt_root_stack *s)
 void rt_register_global(rt_value *slot)
 {
     if (H.nglobals == H.cap_globals)
-        H.globals = grow(H.globals, &H.cap_globals, sizeof *H.globals);
+        H.globals = gc_grow(H.globals, &H.cap_globals, sizeof *H.globals);
     H.globals[H.nglobals++] = slot;
 }
 void rt_add_root_scanner(rt_root_scanner scan)
 {
     if (H.nscanners == H.cap_scanners)
-        H.scanners = grow(H.scanners, &H.cap_scanners, sizeof *H.scanners);
+        H.scanners = gc_grow(H.scanners, &H.cap_scanners, sizeof *H.scanners);
     H.scanners[H.nscanners++] = scan;
 }
 
