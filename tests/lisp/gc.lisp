@@ -19,7 +19,8 @@
         (kept (list :kept)))
     (setf (gethash kept table) :value)
     (gc-fill-weak table 100)
-    (is (= (hash-table-count table) 101))
+    (unless (gc-torture-p)   ; under torture, collections during the fill free keys already
+      (is (= (hash-table-count table) 101)))
     (kons:gc)
     (gc-full-if-torture)
     (is (= (hash-table-count table) 1))
