@@ -2024,7 +2024,8 @@ static rt_value build_code(fs *s, rt_value name)
     size_t raw_bytes = sizeof(rt_code_meta) + sizeof(uint32_t) * (size_t)s->ncode;
     size_t raw_words = (raw_bytes + 7) / 8;
     int ni = addv(c, name);
-    rt_value code = rt_alloc_object(RT_WT_CODE, nconst, RT_CODE_CONSTS + nconst + raw_words, RT_CODE_CONSTS + nconst);
+    /* In old space, where it never moves: functions point at its bytes (vm_make_function). */
+    rt_value code = rt_alloc_object_old(RT_WT_CODE, nconst, RT_CODE_CONSTS + nconst + raw_words, RT_CODE_CONSTS + nconst);
     rt_value *body = rt_body(code);
     RT_STORE(body[RT_CODE_NAME], c->vals[ni]);
     if (s->fn->ll >= 0)

@@ -572,6 +572,8 @@ static void touch_range(uintptr_t a, size_t bytes)
         *gc_card(p) = RT_CARD_DIRTY;
 }
 
+static rt_value alloc_object_old(unsigned widetag, uint64_t info, size_t words, size_t nboxed);
+
 rt_value rt_alloc_object_slow_(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed)
 {
     size_t words = rack_words_for(body_words, nboxed);
@@ -585,6 +587,16 @@ rt_value rt_alloc_object_slow_(unsigned widetag, uint64_t info, size_t body_word
         r->owner = (uint64_t)p;
         return rt_make_pointer(c, RT_TAG_OBJECT);
     }
+    return alloc_object_old(widetag, info, words, nboxed);
+}
+
+rt_value rt_alloc_object_old(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed)
+{
+    return alloc_object_old(widetag, info, rack_words_for(body_words, nboxed), nboxed);
+}
+
+static rt_value alloc_object_old(unsigned widetag, uint64_t info, size_t words, size_t nboxed)
+{
     alloc_tick();
     pace_old_allocation();
     old_room(16 + words * 8);

@@ -156,11 +156,22 @@ void rt_set_symbol_value(rt_value sym, rt_value v) { rt_store(&rt_body(sym)[RT_S
 
 /* ---- Function objects -------------------------------------------------------------------- */
 
+/* A function's rack: [code, closed-over values..., raw: the code's bytes, raw: its
+ * constants]. The two raw words let a call reach the bytecode without going through the
+ * code object (one dependent load less per call); they stay valid because code lives in
+ * old space and never moves (build_code), and a saved heap maps back at the same
+ * addresses. */
 rt_value vm_make_function(rt_value code, size_t nclosed)
 {
+    if (rt_in_nursery(code))
+        rt_error("PROGRAM-ERROR", "internal: a code object in the nursery");
     RT_ROOTS(code);
-    rt_value f = rt_alloc_object(RT_WT_FUNCTION, nclosed, 1 + nclosed, 1 + nclosed);
-    RT_STORE(rt_body(f)[0], code);
+    rt_value f = rt_alloc_object(RT_WT_FUNCTION, nclosed, 1 + nclosed + 2, 1 + nclosed);
+    rt_value *b = rt_body(f);
+    RT_STORE(b[0], code);
+    b[1 + nclosed] = (rt_value)(uintptr_t)rt_code_bytes(code);
+    b[2 + nclosed] = (rt_value)(uintptr_t)&rt_body(code)[RT_CODE_CONSTS];
+    rt_touch(&b[1 + nclosed]);
     return f;
 }
 
@@ -671,7 +682,7 @@ static rt_value vm_loop(vm_thread *T, vm_run_t *runp, int jc, rt_value fnv, size
     };
     vm_ctl *CTL;
     rt_value *fp, *sp;
-    rt_value fn, code;
+    rt_value fn;
     rt_value *consts;
     const uint32_t *base, *pc;
     size_t nargs = nargs_in;
@@ -679,9 +690,10 @@ static rt_value vm_loop(vm_thread *T, vm_run_t *runp, int jc, rt_value fnv, size
 
 #define LOAD_CODE()                                                         \
     do {                                                                    \
-        code = rt_body(fn)[0];                                              \
-        consts = &rt_body(code)[RT_CODE_CONSTS];                            \
-        base = rt_code_bytes(code);                                         \
+        rt_value *fb_ = rt_body(fn);                                        \
+        size_t nc_ = (size_t)rt_info(fn);                                   \
+        base = (const uint32_t *)(uintptr_t)fb_[1 + nc_];                   \
+        consts = (rt_value *)(uintptr_t)fb_[2 + nc_];                       \
     } while (0)
 #define SAVE() (T->sp = sp, CTL->pc_off = (uint32_t)(pc - base))
 #define RELOAD()                                                            \

@@ -80,6 +80,9 @@ extern uintptr_t rt_nursery_top_, rt_nursery_limit_;
 extern uintptr_t rt_nursery_start_, rt_nursery_end_;   /* the whole nursery region */
 rt_value rt_cons_slow_(rt_value car, rt_value cdr);
 rt_value rt_alloc_object_slow_(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed);
+/* As rt_alloc_object, but straight into old space whatever its size: the object and its
+ * rack never move (compiled code: functions keep raw pointers to its bytes). */
+rt_value rt_alloc_object_old(unsigned widetag, uint64_t info, size_t body_words, size_t nboxed);
 /* Racks bigger than this (bytes, headers included) never enter the nursery. */
 #define RT_NURSERY_MAX_RACK_BYTES (UINT64_C(32) << 10)
 
