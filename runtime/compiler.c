@@ -1157,6 +1157,9 @@ static node *conv_args(cx *c, env *e, fun *f, node *x, rt_value args)
 {
     RT_ROOTS(args);
     size_t n = list_len(args);
+    if (n >= VM_CALL_ARGUMENTS_LIMIT)
+        rt_error("PROGRAM-ERROR", "a call with %zu arguments (CALL-ARGUMENTS-LIMIT is %d)", n,
+                 VM_CALL_ARGUMENTS_LIMIT);
     x->args = alloc(c, sizeof(node *) * (n + 1));
     for (; rt_consp(args); args = form_cdr(args))
         x->args[x->nargs++] = conv(c, e, f, form_car(args));

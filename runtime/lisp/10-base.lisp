@@ -464,6 +464,9 @@ YES-OR-NO-P ZEROP")
 (if (boundp 'most-positive-fixnum) nil (%define-constant 'most-positive-fixnum 4611686018427387903))
 (if (boundp 'most-negative-fixnum) nil (%define-constant 'most-negative-fixnum -4611686018427387904))
 (if (boundp 'pi) nil (%define-constant 'pi 3.141592653589793d0))
+;;; The VM's limits (vm_internal.h: VM_CALL_ARGUMENTS_LIMIT, VM_MV_LIMIT).
+(defconstant call-arguments-limit 65536)
+(defconstant multiple-values-limit 1024)
 
 ;;; DESTRUCTURING-BIND (also used by DEFSTRUCT and the setf machinery).
 (defun %dbind-error (what list lambda-list)

@@ -184,3 +184,13 @@
     (is (= (length all) 20000))
     (is (loop for (i (j) v) in all for k from 0
               always (and (= i k) (= j (* 2 k)) (= (aref v 2) k))))))
+
+(deftest call-arguments-limit-is-enforced-by-the-compiler
+  (is (and (integerp call-arguments-limit) (>= call-arguments-limit 50)))
+  (is (and (integerp multiple-values-limit) (>= multiple-values-limit 20)))
+  ;; a call form with that many arguments is a program error when compiled...
+  (signals program-error (eval (cons 'list (make-list call-arguments-limit :initial-element 1))))
+  ;; ...one argument fewer compiles, and APPLY is bounded by the stack only
+  (is (= (length (eval (cons 'list (make-list (1- call-arguments-limit) :initial-element 1))))
+         (1- call-arguments-limit)))
+  (is (= (length (apply #'list (make-list 100000 :initial-element 1))) 100000)))
