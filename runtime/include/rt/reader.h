@@ -26,7 +26,7 @@
 #define RT_READ_MAX_DEPTH 4096
 /* #n( #n* and #nA: at most this many elements (a length given by a number is not
  * backed by text, so it is bounded). */
-#define RT_READ_MAX_FILL (UINT64_C(1) << 22)
+#define RT_READ_MAX_FILL (UINT64_C(1) << 18)
 
 /* READ and READ-PRESERVING-WHITESPACE on a stream (signal conditions through
  * rt/error.h). recursive_p: called from a reader macro (shares #n= labels). */
