@@ -25,7 +25,12 @@ static void init_once(void)
     if (done)
         return;
     done = 1;
+    /* A heap limit well under libFuzzer's 2 GB RSS limit: an input whose expansion blows up
+     * (a backquote template sharing a big vector many times is walked as a tree) must end
+     * in a storage-condition, which is the behaviour under test, not in the fuzzer's
+     * out-of-memory kill. */
     rt_config cfg = {0};
+    cfg.heap_bytes = (size_t)512 << 20;
     if (rt_init(&cfg) != 0)
         abort();
     rt_load_embedded(kons_lisp_files, kons_lisp_files_count);
